@@ -1,0 +1,10 @@
+"""Metrics on label maps; numpy/scipy only (no torch, no mmdet)."""
+from .instance_metrics import (COUNT_KEYS, DSB_THRESHOLDS, RATE_KEYS, RESULT_KEYS, SUM_KEYS, LabelOverlaps,
+                               aggregate, instance_metrics, label_overlaps)
+from .label_map import instances_to_label_map
+from .results_table import format_summary_table, write_results_csv
+
+__all__ = [
+    'COUNT_KEYS', 'DSB_THRESHOLDS', 'RATE_KEYS', 'RESULT_KEYS', 'SUM_KEYS', 'LabelOverlaps', 'aggregate',
+    'instance_metrics', 'label_overlaps', 'instances_to_label_map', 'format_summary_table', 'write_results_csv'
+]
