@@ -54,6 +54,8 @@ quiet "${PIP[@]}" install $PY_PINS
 mmcv_wheel() { ls "$WHEELS"/mmcv-$MMCV_VERSION-*.whl 2>/dev/null | head -n 1; }
 if ! "$VENV/bin/python" -c "import mmcv.ops, mmcv; assert mmcv.__version__ == '$MMCV_VERSION'" 2>/dev/null; then
   if [ -z "$(mmcv_wheel)" ]; then
+    # torch pulls a newer setuptools; mmcv 2.1.0's setup.py needs pkg_resources (setuptools<80).
+    quiet "${PIP[@]}" install "setuptools<80"
     step "building mmcv $MMCV_VERSION with ops from source (about 11 min on 2 cores; once, cached in $WHEELS)"
     mkdir -p "$WHEELS"; build=$(mktemp -d)
     quiet "${PIP[@]}" download --no-deps --no-binary :all: --no-build-isolation -d "$build" "mmcv==$MMCV_VERSION"

@@ -1,0 +1,77 @@
+"""CenterNet head for dense nuclei: MMDetection's head with a score threshold and up to K = 1000 peaks.
+
+Targets (size-adaptive Gaussians, CornerNet radius rule), losses (Gaussian focal loss with
+alpha = 2, beta = 4; L1 on width-height and offset) and decoding (3x3 max-pool NMS, top-K) are
+MMDetection's own pure functions in ``mmdet.models.utils.gaussian_target``; this head only adds
+what dense nucleus images need:
+
+* ``test_cfg.score_thr`` (the paper's theta = 0.1) drops weak peaks after decoding;
+* ``test_cfg.topk`` defaults to 1000, so images with hundreds of nuclei lose none;
+* ``topk`` larger than the heatmap (small images) is clamped instead of failing;
+* images packed without a ``border`` (plain ``Resize`` pipelines) decode with a zero border.
+"""
+from typing import Dict, List, Tuple
+
+from mmdet.models.dense_heads import CenterNetHead
+from mmdet.registry import MODELS
+from mmengine.structures import InstanceData
+from torch import Tensor
+
+DEFAULT_TEST_CFG = dict(topk=1000, local_maximum_kernel=3, max_per_img=1000, score_thr=0.1)
+
+
+@MODELS.register_module()
+class NucleusCenterNetHead(CenterNetHead):
+    """CenterNet head (heatmap, wh and offset branches) with score filtering.
+
+    Args:
+        test_cfg (dict): ``topk`` peaks kept per image (default 1000), ``local_maximum_kernel``
+            (3: the max-pool NMS window), ``score_thr`` (0.1: peaks below are dropped).
+        **kwargs: as :class:`mmdet.models.dense_heads.CenterNetHead`.
+    """
+
+    def __init__(self, *args, test_cfg: dict = None, **kwargs) -> None:
+        super().__init__(*args, test_cfg={**DEFAULT_TEST_CFG, **(test_cfg or {})}, **kwargs)
+
+    def losses_from_targets(self, center_heatmap_pred: Tensor, wh_pred: Tensor, offset_pred: Tensor,
+                            targets: Dict[str, Tensor], avg_factor: float) -> Dict[str, Tensor]:
+        """Heatmap focal loss and L1 wh / offset losses of one feature map (B x C x H/4 x W/4)."""
+        weight = targets['wh_offset_target_weight']
+        return dict(
+            loss_center_heatmap=self.loss_center_heatmap(
+                center_heatmap_pred, targets['center_heatmap_target'], avg_factor=avg_factor),
+            loss_wh=self.loss_wh(wh_pred, targets['wh_target'], weight, avg_factor=avg_factor * 2),
+            loss_offset=self.loss_offset(offset_pred, targets['offset_target'], weight,
+                                         avg_factor=avg_factor * 2))
+
+    def compute_targets(self, batch_gt_instances: List[InstanceData], batch_img_metas: List[dict],
+                        feat_shape: Tuple[int, ...]) -> Tuple[Dict[str, Tensor], float]:
+        """Gaussian heatmap, wh, offset targets and their weights for a batch (feature shape B x C x h x w)."""
+        gt_bboxes = [gt.bboxes for gt in batch_gt_instances]
+        gt_labels = [gt.labels for gt in batch_gt_instances]
+        img_shape = batch_img_metas[0]['batch_input_shape']
+        return self.get_targets(gt_bboxes, gt_labels, feat_shape, img_shape)
+
+    def loss_by_feat(self, center_heatmap_preds: List[Tensor], wh_preds: List[Tensor],
+                     offset_preds: List[Tensor], batch_gt_instances: List[InstanceData],
+                     batch_img_metas: List[dict], batch_gt_instances_ignore=None) -> Dict[str, Tensor]:
+        """Losses of the single feature level (lists of length 1, as MMDetection's head)."""
+        targets, avg_factor = self.compute_targets(batch_gt_instances, batch_img_metas,
+                                                   center_heatmap_preds[0].shape)
+        return self.losses_from_targets(center_heatmap_preds[0], wh_preds[0], offset_preds[0],
+                                        targets, avg_factor)
+
+    def _decode_heatmap(self, center_heatmap_pred: Tensor, wh_pred: Tensor, offset_pred: Tensor,
+                        img_shape: tuple, k: int = 1000, kernel: int = 3) -> Tuple[Tensor, Tensor]:
+        """MMDetection's decoding with ``k`` clamped to the heatmap size (small inputs have few cells)."""
+        k = min(k, center_heatmap_pred[0].numel())
+        return super()._decode_heatmap(center_heatmap_pred, wh_pred, offset_pred, img_shape, k=k, kernel=kernel)
+
+    def _predict_by_feat_single(self, center_heatmap_pred: Tensor, wh_pred: Tensor, offset_pred: Tensor,
+                                img_meta: dict, rescale: bool = True, with_nms: bool = False) -> InstanceData:
+        """Decode one image: boxes ``xyxy`` in input pixels (original pixels if ``rescale``), scores, labels."""
+        img_meta = dict(img_meta)
+        img_meta.setdefault('border', (0, 0, 0, 0))
+        results = super()._predict_by_feat_single(center_heatmap_pred, wh_pred, offset_pred, img_meta,
+                                                  rescale=rescale, with_nms=with_nms)
+        return results[results.scores >= self.test_cfg.get('score_thr', 0.0)]

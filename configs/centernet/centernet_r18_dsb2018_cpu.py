@@ -1,0 +1,42 @@
+# CPU recipe for DSB2018 (the built-in default detector), trained from scratch on 2 CPU cores.
+# Differs from the paper (centernet_r18_dsb2018.py / centernet_hourglass_dsb2018.py), and why:
+#   * 256x256 random crops of the 512x512-resized image instead of full 512x512 inputs
+#     (4x fewer pixels per step; the network is fully convolutional, so tests still run on 512x512);
+#   * no deformable convolution in the neck (mmcv's DCN is slow on CPU);
+#   * batch 16, Adam lr 1e-3 with warm-up and cosine decay over `max_epochs` epochs instead of
+#     batch 32, lr 1.25e-4, 140 epochs: a from-scratch run must converge in about an hour.
+_base_ = [
+    '../_base_/models/centernet_r18.py', '../_base_/datasets/dsb2018_detection.py',
+    '../_base_/default_runtime.py'
+]
+model = dict(neck=dict(use_dcn=False))
+train_crop_size = (256, 256)
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='CLAHE', clip_limit=2.0, tile_grid_size=(8, 8)),
+    dict(type='Resize', scale=(512, 512), keep_ratio=False),
+    dict(type='RandomApply', prob=0.5, transforms=[
+        dict(type='RandomAffine', max_rotate_degree=0, max_translate_ratio=0.1,
+             scaling_ratio_range=(0.8, 1.25), max_shear_degree=0, border_val=(0, 0, 0))]),
+    dict(type='RandomCrop', crop_size=train_crop_size),
+    dict(type='RandomFlip', prob=[0.25, 0.25], direction=['horizontal', 'vertical']),
+    dict(type='PackDetInputs'),
+]
+train_dataloader = dict(batch_size=16, num_workers=1, dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(num_workers=1)
+test_dataloader = dict(num_workers=1)
+
+max_epochs = 60
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=10)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3),
+                     clip_grad=dict(max_norm=35, norm_type=2))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=100),
+    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=max_epochs, T_max=max_epochs,
+         eta_min=1e-5, convert_to_iter_based=True),
+]
+default_hooks = dict(checkpoint=dict(interval=2, max_keep_ckpts=2, save_last=True,
+                                     save_best='box/best_f1', rule='greater'))

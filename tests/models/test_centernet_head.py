@@ -1,0 +1,142 @@
+"""CenterNet pieces: Gaussian radius, targets for hand-placed boxes, decoding of a hand-made heatmap."""
+import math
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip('torch')
+pytest.importorskip('mmdet')
+
+from mmdet.models.utils.gaussian_target import gaussian_radius  # noqa: E402
+from mmengine.structures import InstanceData  # noqa: E402
+
+from centersam_mm.models.dense_heads import MultiStackCenterNetHead, NucleusCenterNetHead  # noqa: E402
+
+
+def _iou_corner_shift(h, w, r, case):
+    """IoU between a h x w box and the box whose corners move by r (CornerNet's three cases)."""
+    if case == 1:  # one corner inside, one outside: both move by r in the same direction
+        inter = (w - r) * (h - r)
+        return inter / (2 * w * h - inter)
+    if case == 2:  # both corners inside
+        return (w - 2 * r) * (h - 2 * r) / (w * h)
+    return w * h / ((w + 2 * r) * (h + 2 * r))  # both corners outside
+
+
+def _largest_radius(h, w, min_iou, case):
+    """Largest r with IoU(r) >= min_iou, by bisection (IoU falls monotonically with r)."""
+    lo, hi = 0.0, min(h, w) / (2 if case == 2 else 1)
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if _iou_corner_shift(h, w, mid, case) >= min_iou else (lo, mid)
+    return lo
+
+
+def _cornernet_original_radius(h, w, min_iou):
+    """The formula as first published in CornerNet/CenterNet: '+' roots and '/ 2' for every case."""
+    b1, c1 = h + w, w * h * (1 - min_iou) / (1 + min_iou)
+    r1 = (b1 + math.sqrt(b1 ** 2 - 4 * c1)) / 2
+    b2, c2 = 2 * (h + w), (1 - min_iou) * w * h
+    r2 = (b2 + math.sqrt(b2 ** 2 - 16 * c2)) / 2
+    a3, b3, c3 = 4 * min_iou, -2 * min_iou * (h + w), (min_iou - 1) * w * h
+    r3 = (b3 + math.sqrt(b3 ** 2 - 4 * a3 * c3)) / 2
+    return min(r1, r2, r3)
+
+
+@pytest.mark.parametrize('h,w,min_iou', [(10, 10, 0.7), (12, 30, 0.7), (40, 25, 0.3), (6, 6, 0.5)])
+def test_gaussian_radius_is_closed_form_minimum(h, w, min_iou):
+    expected = min(_largest_radius(h, w, min_iou, case) for case in (1, 2, 3))
+    assert gaussian_radius((h, w), min_iou) == pytest.approx(expected, rel=1e-6)
+
+
+def test_original_cornernet_radius_bug_breaks_the_iou_guarantee():
+    # The published formula divides by 2 instead of 2a and takes the wrong root for cases 1-2:
+    # a 10x10 box at min IoU 0.7 gets r = 2.96 instead of 0.78 (case 2: (10-2r)^2/100 >= 0.7).
+    h = w = 10
+    buggy, fixed = _cornernet_original_radius(h, w, 0.7), gaussian_radius((h, w), 0.7)
+    assert fixed == pytest.approx(5 - math.sqrt(17.5), rel=1e-9)  # case 2 root: r = (10 - sqrt(70))/2
+    assert buggy > fixed
+    assert _iou_corner_shift(h, w, buggy, 3) < 0.7  # the buggy radius no longer guarantees the IoU
+
+
+def _head(**kwargs):
+    head = NucleusCenterNetHead(num_classes=1, in_channels=8, feat_channels=8, **kwargs)
+    head.init_weights()
+    return head
+
+
+def test_targets_for_hand_placed_boxes():
+    head = _head()
+    # two boxes on a 128x128 input; feature stride 4 -> 32x32 maps
+    gt = InstanceData(bboxes=torch.tensor([[8., 8., 48., 48.], [80., 72., 106., 120.]]),
+                      labels=torch.tensor([0, 0]))
+    targets, avg_factor = head.compute_targets([gt], [dict(batch_input_shape=(128, 128))], (1, 1, 32, 32))
+    heatmap = targets['center_heatmap_target'][0, 0]
+    # centres (28, 28) and (93, 96) px -> (7, 7) and (23.25, 24) cells -> integer peaks (7, 7), (23, 24)
+    assert avg_factor == 2
+    assert torch.nonzero(heatmap == 1).tolist() == [[7, 7], [24, 23]]
+    # wh in feature cells (box / 4) and the sub-cell offset, at the peaks only
+    assert targets['wh_target'][0, :, 7, 7].tolist() == [10.0, 10.0]
+    assert targets['wh_target'][0, :, 24, 23].tolist() == [6.5, 12.0]
+    assert targets['offset_target'][0, :, 24, 23].tolist() == [0.25, 0.0]
+    assert targets['wh_offset_target_weight'].sum() == 4  # 2 boxes x 2 channels
+    # box 1 (10x10 cells): radius int(gaussian_radius) = int(2.26) = 2, sigma = (2*2+1)/6;
+    # one cell from the peak exp(-1 / (2 sigma^2)) = 0.487, three cells away 0 (outside the radius)
+    sigma = 5 / 6
+    assert heatmap[7, 8].item() == pytest.approx(math.exp(-1 / (2 * sigma ** 2)), rel=1e-5)
+    assert heatmap[7, 10] == 0
+
+
+def _hand_made_outputs():
+    heatmap = torch.zeros(1, 1, 16, 16)
+    heatmap[0, 0, 4, 4] = 0.9    # peak
+    heatmap[0, 0, 4, 5] = 0.5    # neighbour of a higher peak: suppressed by the 3x3 max-pool
+    heatmap[0, 0, 10, 12] = 0.3  # second peak
+    heatmap[0, 0, 14, 2] = 0.05  # below theta = 0.1
+    wh = torch.zeros(1, 2, 16, 16)
+    wh[0, :, 4, 4] = torch.tensor([4., 2.])
+    wh[0, :, 10, 12] = torch.tensor([2., 2.])
+    offset = torch.zeros(1, 2, 16, 16)
+    offset[0, :, 4, 4] = torch.tensor([0.5, 0.25])
+    return heatmap, wh, offset
+
+
+def test_decoding_of_a_hand_made_heatmap():
+    head = _head()
+    heatmap, wh, offset = _hand_made_outputs()
+    meta = dict(batch_input_shape=(64, 64), scale_factor=(2.0, 2.0))
+    (result,) = head.predict_by_feat([heatmap], [wh], [offset], [meta], rescale=True)
+    order = result.scores.argsort(descending=True)
+    # peak 1: centre (4.5, 4.25) cells = (18, 17) px, wh (16, 8) px -> xyxy (10, 13, 26, 21), / scale 2
+    # peak 2: centre (12, 10) cells = (48, 40) px, wh (8, 8) px -> (44, 36, 52, 44), / 2
+    expected = torch.tensor([[5.0, 6.5, 13.0, 10.5], [22.0, 18.0, 26.0, 22.0]])
+    assert torch.allclose(result.bboxes[order], expected)
+    assert torch.allclose(result.scores[order], torch.tensor([0.9, 0.3]))
+
+
+def test_decoding_keeps_more_than_a_thousand_peaks_when_asked():
+    head = _head(test_cfg=dict(topk=1200, score_thr=0.1))
+    heatmap = torch.zeros(1, 1, 128, 128)
+    heatmap[0, 0, ::3, ::3] = 0.5  # 43 x 43 = 1849 isolated peaks
+    (result,) = head.predict_by_feat([heatmap], [torch.ones(1, 2, 128, 128)], [torch.zeros(1, 2, 128, 128)],
+                                     [dict(batch_input_shape=(512, 512))], rescale=False)
+    assert len(result) == 1200
+
+
+def test_multi_stack_head_supervises_every_stack_and_predicts_from_the_last():
+    head = MultiStackCenterNetHead(num_stacks=2, num_classes=1, in_channels=8, feat_channels=8)
+    head.init_weights()
+    feats = [torch.randn(1, 8, 16, 16), torch.randn(1, 8, 16, 16)]
+    heatmaps, whs, offsets = head(feats)
+    assert len(heatmaps) == 2 and not torch.equal(heatmaps[0], heatmaps[1])
+    gt = InstanceData(bboxes=torch.tensor([[8., 8., 24., 24.]]), labels=torch.tensor([0]))
+    losses = head.loss_by_feat(heatmaps, whs, offsets, [gt], [dict(batch_input_shape=(64, 64))])
+    assert set(losses) == {f's{i}.loss_{k}' for i in (0, 1) for k in ('center_heatmap', 'wh', 'offset')}
+    losses['s0.loss_center_heatmap'].backward()
+    assert head.heatmap_heads[0][0].weight.grad is not None and head.heatmap_heads[1][0].weight.grad is None
+    meta = [dict(batch_input_shape=(64, 64))]
+    last_only = NucleusCenterNetHead.predict_by_feat(head, heatmaps[-1:], whs[-1:], offsets[-1:], meta)
+    (decoded,) = head.predict_by_feat(heatmaps, whs, offsets, meta)
+    assert torch.equal(decoded.bboxes, last_only[0].bboxes)
+    with pytest.raises(ValueError, match='expects 2 feature maps'):
+        head(feats[:1])
