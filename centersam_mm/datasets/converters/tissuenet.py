@@ -23,6 +23,7 @@ FILE_PATTERN = re.compile(r'^tissuenet_v1\..*_(train|val|test)\.npz$')
 PERCENTILES = (1.0, 99.8)
 RENDERING_RULE = ('per-image per-channel percentile normalisation (1, 99.8) -> uint8; '
                   'RGB = (0, membrane, nuclear); labels = y[..., 1] (nuclear)')
+_HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
 
 
 def list_files(src: Path) -> List[Tuple[str, Path]]:
@@ -48,7 +49,10 @@ def _open_member(archive: zipfile.ZipFile, key: str, path: Path) -> Tuple[Binary
     except KeyError as error:
         raise ConversionError(path, f'has no array {key!r}') from error
     version = np.lib.format.read_magic(stream)
-    shape, fortran_order, dtype = np.lib.format._read_array_header(stream, version)
+    read_header = _HEADER_READERS.get(version)
+    if read_header is None:
+        raise ConversionError(path, f'array {key!r} has unsupported .npy format version {version}')
+    shape, fortran_order, dtype = read_header(stream)
     if fortran_order or dtype.hasobject:
         raise ConversionError(path, f'array {key!r} must be a C-ordered numeric array')
     return stream, dtype, shape
