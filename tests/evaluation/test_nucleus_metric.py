@@ -110,3 +110,34 @@ def test_wrong_mask_size_and_missing_path_are_clear_errors(tmp_path):
     no_path.pred_instances = InstanceData(masks=torch.from_numpy(masks), scores=torch.as_tensor(scores))
     with pytest.raises(KeyError, match='label_map_path'):
         _evaluate([no_path])
+
+
+@pytest.mark.slow
+def test_stock_mask_rcnn_output_is_scored(tmp_path):
+    """A randomly initialised MMDetection Mask R-CNN (ResNet-18 FPN): its test_step output goes straight in."""
+    pytest.importorskip('mmcv.ops')
+    import mmdet
+    from mmengine.config import Config
+    from mmdet.registry import MODELS
+    from mmdet.utils import register_all_modules
+    register_all_modules()
+    model_cfg = Config.fromfile(Path(mmdet.__file__).parent / '.mim' / 'configs' / '_base_' / 'models' /
+                                'mask-rcnn_r50_fpn.py').model
+    model_cfg.backbone.update(depth=18, init_cfg=None)
+    model_cfg.neck.in_channels = [64, 128, 256, 512]
+    model_cfg.roi_head.bbox_head.num_classes = model_cfg.roi_head.mask_head.num_classes = 1
+    model_cfg.test_cfg.rcnn.update(score_thr=0.0, max_per_img=20)
+    torch.manual_seed(0)
+    model = MODELS.build(model_cfg).eval()
+    gt, _, _ = _scene(6)
+    sample = _sample(tmp_path, 'maskrcnn', gt, torch.zeros((0, *gt.shape), dtype=torch.bool), np.zeros(0))
+    sample.set_metainfo(dict(img_shape=gt.shape, scale_factor=(1.0, 1.0)))
+    del sample.pred_instances
+    image = torch.randint(0, 256, (3, *gt.shape), dtype=torch.uint8)
+    with torch.no_grad():
+        outputs = model.test_step(dict(inputs=[image], data_samples=[sample]))
+    pred = outputs[0].pred_instances
+    assert len(pred) > 0 and tuple(pred.masks.shape[1:]) == gt.shape and pred.masks.dtype == torch.bool
+    results = _evaluate(outputs, csv_path=str(tmp_path / 'maskrcnn.csv'))
+    expected = aggregate([instance_metrics(gt, instances_to_label_map(pred.masks.numpy(), pred.scores.numpy()))])
+    assert results == pytest.approx({f'nucleus/{key}': value for key, value in expected.items()})
