@@ -1,0 +1,186 @@
+"""``NucleusSegmenter``: images in, instance label maps out (any MMDetection instance-segmentation model).
+
+Example::
+
+    from centersam_mm.apis import NucleusSegmenter
+    seg = NucleusSegmenter()                # default CenterSAM config + checkpoint, CPU
+    labels = seg(image)                     # (H, W) uint16 label map; napari: viewer.add_labels(labels)
+    result = seg.predict('slide.tif')       # NucleusResult: labels, scores (N,), boxes (N, 4)
+    results = seg.predict([img1, img2])     # a list in, a list out
+
+Following MMDetection's ``DetInferencer``: ``model`` is a config path or a config name found under the
+repository's ``configs/`` (e.g. ``'centersam_r18_sam-small_dsb2018_cpu'``), ``weights`` a checkpoint, and
+``device`` where to run. The model is built with ``mmdet.apis.init_detector`` and run with
+``inference_detector`` on in-memory arrays, so the config's test pipeline (resizing, CLAHE, ...) decides the
+preprocessing exactly as in testing. Images larger than ``tile_size`` are segmented in overlapping tiles
+(see :mod:`centersam_mm.apis.tiling`).
+"""
+from pathlib import Path
+from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from ..io.readers import read_image, to_rgb_uint8
+from .result import NucleusResult
+from .stub import ThresholdSegmenter
+from .tiling import InstanceFn, make_tiles, segment_tiled
+
+PathLike = Union[str, Path]
+ImageInput = Union[np.ndarray, PathLike]
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CONFIG = 'configs/centersam/centersam_r18_sam-small_dsb2018_cpu.py'
+DEFAULT_CHECKPOINT = 'checkpoints/centersam_r18_sam-small_dsb2018_cpu.pth'
+FALLBACK_SCORE_THR = 0.3  # used when neither the caller nor the config's test_evaluator sets score_thr
+STUB_MODEL = 'stub'
+
+
+def find_repo_file(relative: PathLike) -> Path:
+    """``relative`` under the repository root if it exists there, else under the working directory."""
+    for root in (REPO_ROOT, Path.cwd()):
+        if (root / relative).exists():
+            return root / relative
+    return Path(relative)
+
+
+def resolve_config(model: PathLike) -> Path:
+    """Config file for ``model``: an existing path, or a config name looked up as ``configs/**/<name>.py``."""
+    if Path(model).is_file():
+        return Path(model)
+    name = Path(model).name if str(model).endswith('.py') else f'{Path(model).name}.py'
+    matches = sorted(find_repo_file('configs').rglob(name))
+    if not matches:
+        raise FileNotFoundError(f'config {model!r} is neither a file nor a name under configs/')
+    return matches[0]
+
+
+class MMDetInstanceFn:
+    """Instance function (see :mod:`.tiling`) running an MMDetection detector that predicts masks.
+
+    Args:
+        model: config path/name, or a detector already built by ``init_detector`` (has ``.cfg``).
+        weights: checkpoint path (``None``: random weights, with mmdet's warning).
+        device: ``'cpu'``, ``'cuda'``, ``'cuda:1'``, ...
+        score_thr: instances below it are dropped before their masks leave the model's device.
+    """
+
+    def __init__(self, model: Any, weights: Optional[PathLike] = None, device: str = 'cpu',
+                 score_thr: float = 0.0):
+        from mmdet.apis import init_detector
+        if isinstance(model, (str, Path)):
+            model = init_detector(str(resolve_config(model)), None if weights is None else str(weights),
+                                  device=device)
+        self.model = model
+        self.score_thr = score_thr
+        self.pipeline = build_ndarray_test_pipeline(model.cfg)
+
+    def __call__(self, image: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """(h, w, 3) RGB uint8 → ((N, h, w) bool masks, (N,) float scores)."""
+        from mmdet.apis import inference_detector
+        bgr = np.ascontiguousarray(image[..., ::-1])  # mmdet pipelines load images as BGR
+        instances = inference_detector(self.model, bgr, test_pipeline=self.pipeline).pred_instances
+        keep = instances.scores >= self.score_thr
+        masks = instances.masks[keep]
+        masks = masks.cpu().numpy() if hasattr(masks, 'cpu') else np.asarray(masks)
+        return masks.astype(bool, copy=False), instances.scores[keep].cpu().numpy()
+
+
+def build_ndarray_test_pipeline(cfg: Any) -> Callable:
+    """The config's test pipeline, loading from an in-memory array and without annotation loading.
+
+    This is what ``DetInferencer`` does: ``LoadImageFromNDArray`` replaces the file loader and
+    ``LoadAnnotations`` steps are dropped (there are no annotations at inference).
+    """
+    from mmcv.transforms import Compose
+    from mmdet.utils import get_test_pipeline_cfg
+    steps = [step for step in get_test_pipeline_cfg(cfg.copy()) if 'LoadAnnotations' not in str(step['type'])]
+    steps[0]['type'] = 'mmdet.LoadImageFromNDArray'
+    return Compose(steps)
+
+
+def config_evaluator_setting(cfg: Any, key: str) -> Optional[Any]:
+    """``key`` (e.g. ``'score_thr'``) of the config's ``test_evaluator`` (a dict or a list of dicts), if set."""
+    evaluators = cfg.get('test_evaluator', None)
+    for evaluator in evaluators if isinstance(evaluators, (list, tuple)) else [evaluators]:
+        if evaluator is not None and key in evaluator:
+            return evaluator[key]
+    return None
+
+
+class NucleusSegmenter:
+    """Segment nuclei in images of any size; see the module docstring.
+
+    Args:
+        model: config path or name (default: the built-in CenterSAM config), ``'stub'`` (threshold +
+            connected components, for tests), an ``init_detector`` model, or any instance function
+            ``image (h, w, 3) uint8 -> (masks (N, h, w) bool or label map (h, w), scores (N,))``.
+        weights: checkpoint; defaults to the built-in checkpoint when ``model`` is the default.
+        device: torch device for MMDetection models.
+        tile_size: images with a side above it are tiled (tiles of this side); ``None``/0: never tile.
+        tile_overlap: overlap of neighbouring tiles in pixels (larger than a nucleus).
+        score_thr: minimum score; default: the config's ``test_evaluator.score_thr``, else 0.3 (0 for
+            instance functions and the stub, which have no config).
+        min_area: minimum nucleus area in pixels; default: the config's ``test_evaluator.min_area``, else 0.
+    """
+
+    def __init__(self, model: Union[PathLike, InstanceFn, None] = None, weights: Optional[PathLike] = None,
+                 device: str = 'cpu', tile_size: Optional[int] = 1024, tile_overlap: int = 128,
+                 score_thr: Optional[float] = None, min_area: Optional[int] = None):
+        self.tile_size = tile_size
+        self.tile_overlap = tile_overlap
+        self.instance_fn, cfg = self._build_instance_fn(model, weights, device, score_thr)
+        self.score_thr = score_thr if score_thr is not None else _config_default(cfg, 'score_thr',
+                                                                                  FALLBACK_SCORE_THR)
+        self.min_area = min_area if min_area is not None else _config_default(cfg, 'min_area', 0)
+        if isinstance(self.instance_fn, MMDetInstanceFn):
+            self.instance_fn.score_thr = self.score_thr
+
+    @staticmethod
+    def _build_instance_fn(model: Any, weights: Optional[PathLike], device: str,
+                           score_thr: Optional[float]) -> Tuple[InstanceFn, Any]:
+        """(instance function, its MMEngine config or None) for the ``model`` argument."""
+        if isinstance(model, str) and model == STUB_MODEL:
+            return ThresholdSegmenter(), None
+        if callable(model) and not hasattr(model, 'cfg'):
+            return model, None
+        if model is None:
+            model, weights = find_repo_file(DEFAULT_CONFIG), weights or find_repo_file(DEFAULT_CHECKPOINT)
+            if not Path(weights).is_file():
+                raise FileNotFoundError(f'default checkpoint {weights} not found: train or download it, or pass '
+                                        'a config and checkpoint')
+        instance_fn = MMDetInstanceFn(model, weights, device, score_thr or 0.0)
+        return instance_fn, instance_fn.model.cfg
+
+    def predict(self, images: Union[ImageInput, Sequence[ImageInput]],
+                on_tile_done: Optional[Callable[[], None]] = None) -> Union[NucleusResult, List[NucleusResult]]:
+        """Segment one image (array of any supported layout/dtype, or a file path) or a list of them."""
+        if isinstance(images, (list, tuple)):
+            return [self.predict(image, on_tile_done) for image in images]
+        image = read_image(images) if isinstance(images, (str, Path)) else to_rgb_uint8(images)
+        return self.predict_rgb(image, on_tile_done)
+
+    def predict_rgb(self, image: np.ndarray, on_tile_done: Optional[Callable[[], None]] = None) -> NucleusResult:
+        """Segment an (H, W, 3) RGB uint8 image (tiled when a side exceeds ``tile_size``)."""
+        return segment_tiled(image, self.instance_fn, self.tile_size, self.tile_overlap, self.score_thr,
+                             self.min_area, on_tile_done)
+
+    def num_tiles(self, height: int, width: int) -> int:
+        """How many tiles an (height, width) image is cut into."""
+        return len(make_tiles(height, width, self.tile_size, self.tile_overlap))
+
+    def __call__(self, images: Union[ImageInput, Sequence[ImageInput]]) -> Union[np.ndarray, List[np.ndarray]]:
+        """Label map(s) (H, W) uint16/uint32 of one image or a list of images."""
+        results = self.predict(images)
+        if isinstance(results, list):
+            return [result.labels for result in results]
+        return results.labels
+
+
+def _config_default(cfg: Any, key: str, fallback: Any) -> Any:
+    """The config's ``test_evaluator`` setting ``key``, else ``fallback``; 0 for models without a config."""
+    if cfg is None:
+        return 0
+    value = config_evaluator_setting(cfg, key)
+    return fallback if value is None else value
+
+
+__all__ = ['NucleusSegmenter', 'MMDetInstanceFn', 'resolve_config', 'DEFAULT_CONFIG', 'DEFAULT_CHECKPOINT']
