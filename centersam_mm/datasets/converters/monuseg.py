@@ -100,6 +100,9 @@ def rasterise(polygons: List[np.ndarray], shape: Tuple[int, int], source: Path) 
     label_map = np.zeros(shape, np.int32)
     for label, box, mask in sorted(filled, key=lambda item: (-int(item[2].sum()), -item[0])):
         label_map[box][mask] = label
+    vanished = sorted({label for label, _, _ in filled} - set(np.unique(label_map).tolist()))
+    if vanished:
+        logger.warning('%s: regions %s empty or covered by smaller ones; dropped', source, vanished)
     return label_map
 
 
