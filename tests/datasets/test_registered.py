@@ -11,11 +11,18 @@ pytest.importorskip('mmdet.datasets')
 from mmdet.registry import DATASETS, TRANSFORMS  # noqa: E402
 from mmdet.structures.bbox import HorizontalBoxes  # noqa: E402
 from mmdet.structures.mask import BitmapMasks  # noqa: E402
+from mmengine.registry import init_default_scope  # noqa: E402
 
 import centersam_mm.datasets  # noqa: E402,F401  (registers the modules)
 from centersam_mm.datasets.converters import convert  # noqa: E402
 from centersam_mm.datasets.transforms.clahe import apply_clahe  # noqa: E402
 from centersam_mm.datasets.transforms.shift_scale_rotate import boxes_from_masks, warp_masks  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def mmdet_scope():
+    """Build pipeline steps from mmdet's registry (mmdet's LoadAnnotations, not mmcv's)."""
+    init_default_scope('mmdet')
 
 
 @pytest.fixture
@@ -43,22 +50,30 @@ def test_dataset_carries_label_map_paths(name, converted_dsb):
     assert sum(len(dataset.get_data_info(i)['instances']) for i in range(2)) == len(document['annotations'])
 
 
-def test_pipeline_passes_label_map_path_to_metainfo(converted_dsb):
-    pipeline = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
-                dict(type='NucleusCLAHE'), dict(type='RandomShiftScaleRotate', shift_prob=1.0, scale_prob=1.0,
-                                                rotate_prob=1.0),
-                dict(type='RandomFlip', prob=1.0), dict(type='Resize', scale=(512, 512), keep_ratio=False),
-                dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'label_map_path'))]
+PACK = dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'label_map_path'))
+AUGMENT = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
+           dict(type='NucleusCLAHE'),
+           dict(type='RandomShiftScaleRotate', shift_prob=1.0, scale_prob=1.0, rotate_prob=1.0),
+           dict(type='RandomFlip', prob=1.0)]
+
+
+def test_augmented_boxes_are_the_boxes_of_the_augmented_masks(converted_dsb):
+    dataset = DATASETS.build(dict(type='DSB2018Dataset', data_root=str(converted_dsb),
+                                  ann_file='annotations/instances_val.json', pipeline=AUGMENT + [PACK]))
+    instances = dataset[0]['data_samples'].gt_instances
+    boxes, areas = boxes_from_masks(instances.masks.masks)
+    assert len(instances) > 0 and (areas > 0).all()
+    np.testing.assert_array_equal(instances.bboxes.numpy(), boxes)
+
+
+def test_pipeline_resizes_to_512_and_passes_label_map_path(converted_dsb):
+    pipeline = AUGMENT + [dict(type='Resize', scale=(512, 512), keep_ratio=False), PACK]
     dataset = DATASETS.build(dict(type='DSB2018Dataset', data_root=str(converted_dsb),
                                   ann_file='annotations/instances_val.json', pipeline=pipeline))
     packed = dataset[0]
-    sample = packed['data_samples']
-    assert packed['inputs'].shape[-2:] == (512, 512)
-    assert sample.metainfo['label_map_path'].endswith('.tif')
-    masks = sample.gt_instances.masks
-    boxes, areas = boxes_from_masks(masks.masks)
-    assert (areas > 0).all()
-    np.testing.assert_allclose(sample.gt_instances.bboxes.numpy(), boxes, atol=1e-4)
+    assert tuple(packed['inputs'].shape) == (3, 512, 512)
+    assert packed['data_samples'].gt_instances.masks.masks.shape[1:] == (512, 512)
+    assert packed['data_samples'].metainfo['label_map_path'] == dataset.get_data_info(0)['label_map_path']
 
 
 def test_warp_masks_matches_single_mask_warps():
@@ -76,7 +91,7 @@ def test_shift_scale_rotate_boxes_follow_masks_and_empty_instances_drop():
     masks[1, 0:2, 0:2] = 1         # corner: leaves the image under the shift below
     masks[2, 30:35, 5:12] = 1
     results = {'img': np.full((40, 40, 3), 128, np.uint8), 'gt_masks': BitmapMasks(masks, 40, 40),
-               'gt_bboxes': HorizontalBoxes(BitmapMasks(masks, 40, 40).get_bboxes()),
+               'gt_bboxes': BitmapMasks(masks, 40, 40).get_bboxes('hbox'),
                'gt_bboxes_labels': np.array([0, 0, 0]), 'gt_ignore_flags': np.array([False, False, True])}
     transform = TRANSFORMS.build(dict(type='RandomShiftScaleRotate', shift_prob=1.0, scale_prob=0.0, rotate_prob=0.0,
                                       shift_limit=0.2))
@@ -84,7 +99,8 @@ def test_shift_scale_rotate_boxes_follow_masks_and_empty_instances_drop():
     out = transform(results)
     assert len(out['gt_masks']) == 2 and out['gt_ignore_flags'].tolist() == [False, True]
     np.testing.assert_array_equal(out['gt_bboxes'].numpy(), [[23, 15, 27, 19], [10, 27, 17, 32]])
-    np.testing.assert_array_equal(out['gt_bboxes'].numpy(), out['gt_masks'].get_bboxes())
+    np.testing.assert_array_equal(out['gt_bboxes'].numpy(), out['gt_masks'].get_bboxes('hbox').numpy())
+    assert isinstance(out['gt_bboxes'], HorizontalBoxes)
 
 
 def test_shift_scale_rotate_with_zero_probabilities_is_identity():
