@@ -15,6 +15,7 @@ repository's ``configs/`` (e.g. ``'centersam_r18_sam-small_dsb2018_cpu'``), ``we
 preprocessing exactly as in testing. Images larger than ``tile_size`` are segmented in overlapping tiles
 (see :mod:`centersam_mm.apis.tiling`).
 """
+import copy
 from pathlib import Path
 from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
@@ -92,7 +93,8 @@ def build_ndarray_test_pipeline(cfg: Any) -> Callable:
     """
     from mmcv.transforms import Compose
     from mmdet.utils import get_test_pipeline_cfg
-    steps = [step for step in get_test_pipeline_cfg(cfg.copy()) if 'LoadAnnotations' not in str(step['type'])]
+    steps = [copy.deepcopy(step) for step in get_test_pipeline_cfg(cfg)
+             if 'LoadAnnotations' not in str(step['type'])]
     steps[0]['type'] = 'mmdet.LoadImageFromNDArray'
     return Compose(steps)
 

@@ -1,0 +1,102 @@
+"""NucleusSegmenter: inputs of every kind, label maps out; MMDetection models through init_detector."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tifffile
+
+from centersam_mm.apis import NucleusResult, NucleusSegmenter, ThresholdSegmenter, resolve_config
+from centersam_mm.apis.segmenter import DEFAULT_CHECKPOINT, DEFAULT_CONFIG, REPO_ROOT, find_repo_file
+
+DEMO_IMAGE = REPO_ROOT / 'demo' / 'dsb_aa47f0b3.png'
+
+
+def _two_squares(dtype=np.uint8, high: int = 200) -> np.ndarray:
+    """(40, 60) gray image with two bright squares."""
+    image = np.zeros((40, 60), dtype)
+    image[5:15, 5:15] = high
+    image[20:30, 40:55] = high // 2
+    return image
+
+
+def test_call_returns_label_map_for_napari():
+    labels = NucleusSegmenter('stub')(_two_squares())
+    assert labels.shape == (40, 60) and labels.dtype == np.uint16
+    assert labels.max() == 2 and labels[10, 10] == 1  # the brighter square scores higher: id 1
+
+
+def test_predict_accepts_paths_16bit_channel_first_and_lists(tmp_path):
+    segmenter = NucleusSegmenter('stub')
+    tifffile.imwrite(tmp_path / 'deep.tif', _two_squares(np.uint16, 60000))
+    from_path = segmenter.predict(tmp_path / 'deep.tif')
+    assert isinstance(from_path, NucleusResult) and from_path.num_nuclei == 2
+    channel_first = np.repeat(_two_squares()[None], 3, axis=0)  # (3, H, W)
+    results = segmenter.predict([channel_first, str(tmp_path / 'deep.tif')])
+    assert [result.num_nuclei for result in results] == [2, 2]
+    assert results[0].boxes.tolist()[0] == [5, 5, 15, 15]  # x0, y0, x1, y1 (exclusive)
+    assert len(segmenter([channel_first, channel_first])) == 2
+
+
+def test_any_callable_is_a_model_and_thresholds_apply():
+    def masks_fn(image):
+        masks = np.zeros((2, *image.shape[:2]), bool)
+        masks[0, :5, :5] = masks[1, 10:20, 10:20] = True
+        return masks, np.array([0.2, 0.9])
+
+    assert NucleusSegmenter(masks_fn).predict(np.zeros((30, 30, 3), np.uint8)).num_nuclei == 2
+    assert NucleusSegmenter(masks_fn, score_thr=0.5).predict(np.zeros((30, 30, 3), np.uint8)).num_nuclei == 1
+    assert NucleusSegmenter(masks_fn, min_area=50).predict(np.zeros((30, 30, 3), np.uint8)).num_nuclei == 1
+
+
+def test_large_images_are_tiled():
+    segmenter = NucleusSegmenter(ThresholdSegmenter(), tile_size=64, tile_overlap=16)
+    assert segmenter.num_tiles(40, 60) == 1 and segmenter.num_tiles(200, 100) == 4 * 2
+    tiles_seen = []
+    image = np.repeat(np.tile(_two_squares(), (5, 2))[..., None], 3, axis=2)  # (200, 120, 3)
+    result = segmenter.predict(image, on_tile_done=lambda: tiles_seen.append(1))
+    assert len(tiles_seen) == segmenter.num_tiles(200, 120) and result.num_nuclei == 20
+
+
+def test_resolve_config_by_path_or_name(tmp_path):
+    config = tmp_path / 'my_model.py'
+    config.write_text('model = dict()\n')
+    assert resolve_config(config) == config
+    with pytest.raises(FileNotFoundError):
+        resolve_config('no_such_config_anywhere')
+    if find_repo_file(DEFAULT_CONFIG).is_file():
+        assert resolve_config(Path(DEFAULT_CONFIG).stem) == find_repo_file(DEFAULT_CONFIG)
+
+
+MASK_RCNN_CONFIG = """
+_base_ = ['{mmdet}/.mim/configs/_base_/models/mask-rcnn_r50_fpn.py']
+model = dict(backbone=dict(depth=18, init_cfg=None), neck=dict(in_channels=[64, 128, 256, 512]),
+             roi_head=dict(bbox_head=dict(num_classes=1), mask_head=dict(num_classes=1)),
+             test_cfg=dict(rcnn=dict(score_thr=0.0, max_per_img=20)))
+test_pipeline = [dict(type='LoadImageFromFile'), dict(type='Resize', scale=(128, 128), keep_ratio=True),
+                 dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
+                 dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                                                       'scale_factor'))]
+test_dataloader = dict(dataset=dict(type='CocoDataset', pipeline=test_pipeline))
+"""
+
+
+@pytest.mark.slow
+def test_stock_mmdet_mask_rcnn_random_weights(tmp_path):
+    """Any MMDetection instance-segmentation config works (here a random ResNet-18 Mask R-CNN)."""
+    pytest.importorskip('mmcv.ops')
+    import mmdet
+    import torch
+    config = tmp_path / 'mask_rcnn_r18.py'
+    config.write_text(MASK_RCNN_CONFIG.format(mmdet=Path(mmdet.__file__).parent))
+    torch.manual_seed(0)
+    segmenter = NucleusSegmenter(str(config), weights=None, score_thr=0.0)
+    result = segmenter.predict(DEMO_IMAGE)
+    assert result.labels.shape == (256, 256) and result.num_nuclei > 0
+    assert result.labels.max() == result.num_nuclei and np.all(np.diff(result.scores) <= 0)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not find_repo_file(DEFAULT_CHECKPOINT).is_file(), reason='default checkpoint not there yet')
+def test_default_model_finds_nuclei_on_a_demo_image():
+    labels = NucleusSegmenter()(str(DEMO_IMAGE))
+    assert labels.shape == (256, 256) and 15 <= labels.max() <= 60  # the image holds 31 annotated nuclei
