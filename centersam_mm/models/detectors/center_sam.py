@@ -1,0 +1,136 @@
+"""CenterSAM: any MMDetection detector finds nuclei, each box prompts SAM for its mask.
+
+Two views of one image (documented in docs/design.md):
+
+* the detector sees the output of the config's test pipeline (e.g. CLAHE,
+  resized to 512×512, normalised by the data preprocessor); its
+  ``predict(rescale=True)`` returns boxes in *original* pixels (MMDetection
+  undoes ``scale_factor``);
+* SAM sees the *original* RGB image, read again from ``data_sample.img_path``,
+  and resizes it itself (longest side = its ``img_size``); boxes are scaled
+  by the segmenter.
+
+Output per image: ``pred_instances`` = InstanceData(bboxes N×4 XYXY original
+pixels, scores, labels, masks N×H×W bool at original resolution). Masks whose
+SAM-predicted IoU is below ``iou_thr`` and empty masks are dropped. Overlaps are
+resolved later, when a label map is painted: a pixel goes to the highest-scoring
+mask (``centersam_mm.evaluation.functional``).
+"""
+import copy
+from typing import Dict, List, Optional, Tuple, Union
+
+import torch
+from mmdet.models.detectors.base import BaseDetector
+from mmdet.registry import MODELS
+from mmdet.structures import DetDataSample, SampleList
+from mmengine.structures import InstanceData
+from torch import Tensor
+
+from ..segmenters.image_io import gt_boxes_tensor, original_image
+
+PROMPTS = ('detector', 'oracle')
+
+
+@MODELS.register_module()
+class CenterSAM(BaseDetector):
+    """Detector + SAM box-prompt segmenter.
+
+    Args:
+        detector: config of any MMDetection detector (CenterNet by default). Its
+            ``data_preprocessor`` becomes CenterSAM's (the detector's inputs are
+            preprocessed once, by the outer model).
+        segmenter: config of a box-prompt segmenter (``SAMBoxPromptSegmenter``).
+        train_cfg: ``dict(mode='train_detector')`` — the detector is trained,
+            the segmenter frozen (eval mode, no gradients).
+        test_cfg: ``score_thr`` (boxes kept as prompts), ``iou_thr`` (masks kept),
+            ``prompt`` ('detector' or 'oracle': ground-truth boxes, original pixels,
+            from ``data_sample.gt_instances`` — isolates the segmenter's error),
+            ``max_per_img``.
+    """
+
+    def __init__(self,
+                 detector: dict,
+                 segmenter: dict,
+                 train_cfg: Optional[dict] = None,
+                 test_cfg: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        detector = copy.deepcopy(dict(detector))
+        det_preprocessor = detector.pop('data_preprocessor', None)
+        super().__init__(data_preprocessor=data_preprocessor or det_preprocessor,
+                         init_cfg=init_cfg)
+        self.detector = MODELS.build(detector)
+        self.segmenter = MODELS.build(segmenter)
+        self.train_cfg = dict(mode='train_detector', **(train_cfg or {}))
+        self.test_cfg = dict(dict(score_thr=0.3, iou_thr=0.0, prompt='detector',
+                                  max_per_img=2000), **(test_cfg or {}))
+        if self.train_cfg['mode'] != 'train_detector':
+            raise ValueError(f"unsupported train mode {self.train_cfg['mode']!r}: CenterSAM trains "
+                             "its detector; train the segmenter alone (configs/sam/)")
+        if self.test_cfg['prompt'] not in PROMPTS:
+            raise ValueError(f"test_cfg.prompt must be one of {PROMPTS}")
+        self.segmenter.requires_grad_(False)
+
+    def train(self, mode: bool = True) -> 'CenterSAM':
+        """Train the detector only; the frozen segmenter stays in eval mode."""
+        super().train(mode)
+        self.segmenter.eval()
+        return self
+
+    # ------------------------------------------------------------- training
+    def loss(self, batch_inputs: Tensor, batch_data_samples: SampleList) -> Union[dict, list]:
+        """Detector losses (mode 'train_detector')."""
+        return self.detector.loss(batch_inputs, batch_data_samples)
+
+    def extract_feat(self, batch_inputs: Tensor) -> Tuple[Tensor, ...]:
+        return self.detector.extract_feat(batch_inputs)
+
+    def _forward(self, batch_inputs: Tensor, batch_data_samples: SampleList = None):
+        return self.detector._forward(batch_inputs, batch_data_samples)
+
+    # ------------------------------------------------------------ inference
+    def predict(self, batch_inputs: Tensor, batch_data_samples: SampleList,
+                rescale: bool = True) -> SampleList:
+        """Boxes (detector or oracle) -> SAM masks at original resolution.
+
+        Returns:
+            the data samples with ``pred_instances`` (bboxes, scores, labels, masks).
+        """
+        if self.test_cfg['prompt'] == 'oracle':
+            prompts = [self._oracle_instances(ds) for ds in batch_data_samples]
+        else:
+            dets = self.detector.predict(batch_inputs, batch_data_samples, rescale=True)
+            prompts = [self._select(ds.pred_instances) for ds in dets]
+        for ds, inst in zip(batch_data_samples, prompts):
+            ds.pred_instances = self._segment(ds, inst)
+        return batch_data_samples
+
+    def _select(self, instances: InstanceData) -> InstanceData:
+        """Detections with score ≥ score_thr, best first, at most max_per_img."""
+        keep = instances.scores >= self.test_cfg['score_thr']
+        instances = instances[keep]
+        order = instances.scores.argsort(descending=True)[:self.test_cfg['max_per_img']]
+        return instances[order]
+
+    @staticmethod
+    def _oracle_instances(data_sample: DetDataSample) -> InstanceData:
+        """Ground-truth boxes (original pixels) as prompts with score 1."""
+        boxes = gt_boxes_tensor(data_sample.gt_instances)
+        labels = data_sample.gt_instances.get('labels', torch.zeros(len(boxes), dtype=torch.long))
+        return InstanceData(bboxes=boxes, scores=torch.ones(len(boxes)), labels=labels)
+
+    def _segment(self, data_sample: DetDataSample, instances: InstanceData) -> InstanceData:
+        """Prompt SAM with ``instances.bboxes``; keep masks with iou_pred ≥ iou_thr, non-empty."""
+        device = self.segmenter.device
+        image = original_image(data_sample)
+        boxes = instances.bboxes.to(device).float()
+        result = self.segmenter.segment(image, boxes)
+        keep = (result.iou_pred >= self.test_cfg['iou_thr']) & result.masks.flatten(1).any(1)
+        out = InstanceData(bboxes=boxes[keep], scores=instances.scores.to(device)[keep],
+                           labels=instances.labels.to(device)[keep], masks=result.masks[keep])
+        out.mask_scores = result.iou_pred[keep]
+        return out
+
+    def segmenter_state(self) -> Dict[str, Tensor]:
+        """The segmenter's weights (keys as Meta's ``Sam``: image_encoder.* ...)."""
+        return self.segmenter.state_dict()

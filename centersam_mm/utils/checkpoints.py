@@ -1,0 +1,204 @@
+"""SAM checkpoints by name: download (SHA-256 checked, atomic), cache, load with clear errors.
+
+Configs say ``checkpoint='sam_vit_h'``; :func:`resolve_checkpoint` turns a name
+into a file in the cache (``$CENTERSAM_CACHE``, default
+``~/.cache/centersam_mm/checkpoints``) and a path into itself. Official files
+come from Meta (URLs of segment-anything's README); their SHA-256 and sizes are
+the values published alongside many independent projects (micro-sam, ...).
+"""
+import hashlib
+import os
+import socket
+import tempfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Mapping, Optional, Tuple
+
+import torch
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint is missing, unreadable, corrupt or of the wrong architecture."""
+
+
+@dataclass(frozen=True)
+class CheckpointSpec:
+    """An official checkpoint: where it lives and how to verify it."""
+
+    name: str
+    arch: str
+    url: str
+    sha256: Optional[str]
+    size: Optional[int]
+
+    @property
+    def filename(self) -> str:
+        return self.url.rsplit('/', 1)[-1]
+
+
+_BASE = 'https://dl.fbaipublicfiles.com/segment_anything/'
+OFFICIAL_CHECKPOINTS: Dict[str, CheckpointSpec] = {
+    'sam_vit_h': CheckpointSpec(
+        'sam_vit_h', 'vit_h', _BASE + 'sam_vit_h_4b8939.pth',
+        'a7bf3b02f3ebf1267aba913ff637d9a2d5c33d3173bb679e46d9f338c26f262e', 2564550879),
+    'sam_vit_l': CheckpointSpec(
+        'sam_vit_l', 'vit_l', _BASE + 'sam_vit_l_0b3195.pth',
+        '3adcc4315b642a4d2101128f611684e8734c41232a17c648ed1693702a49a622', 1249524607),
+    'sam_vit_b': CheckpointSpec(
+        'sam_vit_b', 'vit_b', _BASE + 'sam_vit_b_01ec64.pth',
+        'ec2df62732614e57411cdcf32a23ffdf28910380d03139ee0f4fcbe91eb8c912', 375042383),
+}
+SAM_PREFIXES = ('image_encoder.', 'prompt_encoder.', 'mask_decoder.')
+
+
+def cache_dir() -> Path:
+    """``$CENTERSAM_CACHE`` or ``~/.cache/centersam_mm/checkpoints``."""
+    env = os.environ.get('CENTERSAM_CACHE')
+    return Path(env).expanduser() if env else Path.home() / '.cache' / 'centersam_mm' / 'checkpoints'
+
+
+def _how_to_get(spec: CheckpointSpec, dest: Path) -> str:
+    return (f"download {spec.url} to {dest} (or run: python tools/download_checkpoint.py "
+            f"{spec.name})")
+
+
+def resolve_checkpoint(name_or_path: str) -> Path:
+    """File of an official checkpoint name (must be in the cache) or an existing path."""
+    spec = OFFICIAL_CHECKPOINTS.get(name_or_path)
+    if spec is not None:
+        path = cache_dir() / spec.filename
+        if not path.is_file():
+            raise CheckpointError(f"checkpoint '{spec.name}' is not in the cache: "
+                                  + _how_to_get(spec, path))
+        return path
+    path = Path(name_or_path).expanduser()
+    if not path.is_file():
+        known = ', '.join(OFFICIAL_CHECKPOINTS)
+        raise CheckpointError(f"checkpoint '{name_or_path}' is neither a file nor a known name "
+                              f"({known})")
+    return path
+
+
+def sha256_file(path: Path, block: int = 1 << 20) -> str:
+    """Hex SHA-256 of a file."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for chunk in iter(lambda: f.read(block), b''):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _stream_to(response, tmp: Path, block: int = 1 << 20) -> Tuple[str, int]:
+    """Copy an HTTP response into ``tmp``; return (sha256, bytes)."""
+    digest, size = hashlib.sha256(), 0
+    with open(tmp, 'wb') as f:
+        for chunk in iter(lambda: response.read(block), b''):
+            digest.update(chunk)
+            f.write(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _verify(spec: CheckpointSpec, sha: str, size: int) -> None:
+    """Raise CheckpointError on a size or SHA-256 mismatch (SHA None: size only)."""
+    if spec.size is not None and size != spec.size:
+        raise CheckpointError(f'{spec.name}: downloaded {size} bytes, expected {spec.size}')
+    if spec.sha256 is not None and sha != spec.sha256:
+        raise CheckpointError(f'{spec.name}: SHA-256 {sha} does not match {spec.sha256}')
+
+
+def download_checkpoint(name: str, directory: Optional[Path] = None,
+                        timeout: float = 10.0) -> Path:
+    """Fetch an official checkpoint into the cache, verified and written atomically.
+
+    The file is streamed into a temporary file next to the destination, checked
+    (size, SHA-256) and renamed; on any failure the temporary file is removed.
+    Unreachable network -> CheckpointError at once (``timeout`` seconds) saying
+    what to download and where to put it.
+    """
+    if name not in OFFICIAL_CHECKPOINTS:
+        raise CheckpointError(f"unknown checkpoint '{name}'; known: {', '.join(OFFICIAL_CHECKPOINTS)}")
+    spec = OFFICIAL_CHECKPOINTS[name]
+    directory = Path(directory) if directory is not None else cache_dir()
+    dest = directory / spec.filename
+    if dest.is_file() and (spec.sha256 is None or sha256_file(dest) == spec.sha256):
+        return dest
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=spec.filename + '.', suffix='.part', dir=directory)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        try:
+            with urllib.request.urlopen(spec.url, timeout=timeout) as response:
+                sha, size = _stream_to(response, tmp)
+        except (urllib.error.URLError, socket.timeout, OSError) as err:
+            raise CheckpointError(f'cannot reach {spec.url} ({_reason(err)}): '
+                                  + _how_to_get(spec, dest)) from err
+        _verify(spec, sha, size)
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return dest
+
+
+def _reason(err: Exception) -> str:
+    reason = getattr(err, 'reason', None) or err
+    return str(reason).splitlines()[0] if str(reason) else type(err).__name__
+
+
+# ---------------------------------------------------------------- loading
+def read_state_dict(path: Path) -> Dict[str, torch.Tensor]:
+    """State dict of a SAM checkpoint file: Meta's plain dict, an MMEngine checkpoint
+    (``state_dict``/``meta``), or a CenterSAM one (``segmenter.*`` keys are taken)."""
+    try:
+        obj = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as err:  # torch raises many types for a corrupt file
+        raise CheckpointError(f'{path}: not a readable PyTorch checkpoint '
+                              f'({type(err).__name__}: {str(err).splitlines()[0][:120]})') from err
+    if isinstance(obj, Mapping) and 'state_dict' in obj:
+        obj = obj['state_dict']
+    if not isinstance(obj, Mapping):
+        raise CheckpointError(f'{path}: holds a {type(obj).__name__}, not a state dict')
+    if any(k.startswith('segmenter.') for k in obj):
+        obj = {k[len('segmenter.'):]: v for k, v in obj.items() if k.startswith('segmenter.')}
+    return {k: v for k, v in obj.items() if k.startswith(SAM_PREFIXES)}
+
+
+def describe_arch(state: Mapping[str, torch.Tensor]) -> str:
+    """Human description of a SAM state dict: 'ViT depth 12, width 768 (= vit_b)'."""
+    from ..models.segmenters.sam_archs import SAM_ARCHS
+    depth = len({k.split('.')[2] for k in state if k.startswith('image_encoder.blocks.')})
+    weight = state.get('image_encoder.patch_embed.proj.weight')
+    width = int(weight.shape[0]) if weight is not None else -1
+    names = [n for n, a in SAM_ARCHS.items()
+             if a.encoder_depth == depth and a.encoder_embed_dim == width]
+    return f"ViT depth {depth}, width {width}" + (f" (= {names[0]})" if names else '')
+
+
+def check_state_dict(model_state: Mapping[str, torch.Tensor], ckpt_state: Mapping[str, torch.Tensor],
+                     arch: str, path: Path) -> None:
+    """Raise a one-line CheckpointError unless keys and shapes match exactly."""
+    missing = sorted(set(model_state) - set(ckpt_state))
+    unexpected = sorted(set(ckpt_state) - set(model_state))
+    bad = [k for k in model_state if k in ckpt_state and model_state[k].shape != ckpt_state[k].shape]
+    if not (missing or unexpected or bad):
+        return
+    detail = (f'{len(missing)} missing, {len(unexpected)} unexpected, {len(bad)} mis-shaped keys'
+              + (f', e.g. {bad[0]} {tuple(ckpt_state[bad[0]].shape)} vs '
+                 f'{tuple(model_state[bad[0]].shape)}' if bad else ''))
+    raise CheckpointError(f"{path} does not fit arch '{arch}': the file is "
+                          f"{describe_arch(ckpt_state)}, the model {describe_arch(model_state)}; "
+                          f"{detail}")
+
+
+def load_sam_checkpoint(model: torch.nn.Module, name_or_path: str) -> Path:
+    """Load an official name or file into a SAM model (keys image_encoder.* ... as Meta's)."""
+    path = resolve_checkpoint(name_or_path)
+    state = read_state_dict(path)
+    model_state = {k: v for k, v in model.state_dict().items() if k.startswith(SAM_PREFIXES)}
+    check_state_dict(model_state, state, getattr(model, 'arch_name', '?'), path)
+    state = {k: v.to(model_state[k].dtype) for k, v in state.items()}
+    model.load_state_dict(state, strict=False)
+    return path

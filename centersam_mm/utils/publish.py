@@ -1,0 +1,57 @@
+"""Release checkpoints: weights only, half precision, written atomically."""
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Dict, Mapping, Optional
+
+import torch
+
+from .checkpoints import sha256_file
+
+
+def strip_to_weights(state: Mapping[str, Any], half: bool = True) -> Dict[str, torch.Tensor]:
+    """Tensors of a state dict, floating ones cast to fp16 when ``half``."""
+    out = {}
+    for key, value in state.items():
+        if not torch.is_tensor(value):
+            continue
+        out[key] = value.half() if half and value.is_floating_point() else value
+    return out
+
+
+def publish_state(ckpt: Mapping[str, Any], half: bool = True) -> Dict[str, Any]:
+    """``{'meta', 'state_dict'}`` of an MMEngine checkpoint (or a bare state dict)."""
+    state = ckpt.get('state_dict', ckpt)
+    meta = dict(ckpt.get('meta', {})) if 'state_dict' in ckpt else {}
+    keep = {k: meta[k] for k in ('epoch', 'iter', 'cfg', 'mmengine_version') if k in meta}
+    keep['dtype'] = 'float16' if half else 'float32'
+    return dict(meta=keep, state_dict=strip_to_weights(state, half))
+
+
+def combine_states(detector: Mapping[str, Any], segmenter: Mapping[str, torch.Tensor],
+                   half: bool = True, sources: Optional[dict] = None) -> Dict[str, Any]:
+    """CenterSAM checkpoint: ``detector.*`` + ``segmenter.*`` keys."""
+    state = {f'detector.{k}': v for k, v in detector.items()
+             if not k.startswith('data_preprocessor.')}
+    state.update({f'segmenter.{k}': v for k, v in segmenter.items()})
+    meta = dict(sources=sources or {}, dtype='float16' if half else 'float32')
+    return dict(meta=meta, state_dict=strip_to_weights(state, half))
+
+
+def save_atomic(obj: Any, path: Path) -> None:
+    """torch.save into a temporary file next to ``path``, then rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + '.', suffix='.part', dir=path.parent)
+    os.close(fd)
+    try:
+        torch.save(obj, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def sha256_prefix(path: Path, n: int = 8) -> str:
+    """First ``n`` hex digits of the file's SHA-256."""
+    return sha256_file(Path(path))[:n]

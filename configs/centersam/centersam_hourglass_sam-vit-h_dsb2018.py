@@ -1,0 +1,17 @@
+# Paper setup, DSB2018: two-stack hourglass CenterNet (configs/centernet/centernet_hourglass_dsb2018.py)
+# + Meta's SAM ViT-H (1024 input, official weights, frozen), full-embedding decoding as SAM does.
+# Needs a GPU and the official checkpoint:
+#   python tools/download_checkpoint.py sam_vit_h
+#   python tools/train.py configs/centersam/centersam_hourglass_sam-vit-h_dsb2018.py   # detector only
+_base_ = ['../centernet/centernet_hourglass_dsb2018.py']
+
+model = dict(
+    _delete_=True,
+    type='CenterSAM',
+    detector={{_base_.model}},
+    segmenter=dict(type='SAMBoxPromptSegmenter', arch='vit_h', checkpoint='sam_vit_h',
+                   decode_windows=(), chunk_size=64, trainable=()),
+    train_cfg=dict(mode='train_detector'),
+    test_cfg=dict(prompt='detector', score_thr=0.3, iou_thr=0.0, max_per_img=1000))
+val_evaluator = dict(_delete_=True, type='NucleusInstanceMetric')
+test_evaluator = val_evaluator

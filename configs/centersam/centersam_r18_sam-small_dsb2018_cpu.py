@@ -1,0 +1,24 @@
+# Default CenterSAM model (CPU): the ResNet-18 CenterNet of
+# configs/centernet/centernet_r18_dsb2018_cpu.py finds nuclei, each box (score >= 0.3) prompts the
+# small SAM of configs/sam/sam_small_dsb2018_cpu.py, masks at original resolution are scored by
+# NucleusInstanceMetric (F1@0.5, AJI, ...).
+#   test:   python tools/test.py configs/centersam/centersam_r18_sam-small_dsb2018_cpu.py \
+#               checkpoints/centersam_r18_sam-small_dsb2018_cpu.pth
+#   oracle: ... --cfg-options model.test_cfg.prompt=oracle   (ground-truth boxes as prompts)
+#   train:  python tools/train.py <this config>   (trains the detector, SAM frozen; set
+#           model.segmenter.checkpoint to the published segmenter first)
+_base_ = ['../centernet/centernet_r18_dsb2018_cpu.py']
+
+model = dict(
+    _delete_=True,
+    type='CenterSAM',
+    detector={{_base_.model}},
+    segmenter=dict(
+        type='SAMBoxPromptSegmenter', arch='sam_small',
+        checkpoint=None,  # weights come with the combined CenterSAM checkpoint (segmenter.*)
+        decode_windows=(16, 32), chunk_size=64),
+    train_cfg=dict(mode='train_detector'),
+    test_cfg=dict(prompt='detector', score_thr=0.3, iou_thr=0.0, max_per_img=1000))
+
+val_evaluator = dict(_delete_=True, type='NucleusInstanceMetric')
+test_evaluator = val_evaluator

@@ -1,0 +1,76 @@
+"""SAMBoxPromptSegmenter.segment: resolution, chunking, windowed decoding (tiny random SAM)."""
+import numpy as np
+import pytest
+import torch
+
+pytest.importorskip('mmdet')
+from centersam_mm.models.segmenters import SAMBoxPromptSegmenter  # noqa: E402
+from centersam_mm.models.segmenters.decoding import decode_masks  # noqa: E402
+
+BOXES = np.array([[5, 8, 30, 40], [50, 20, 90, 60], [10, 60, 25, 75], [100, 5, 150, 70],
+                  [0, 0, 199, 89]], dtype=np.float32)
+
+
+def _model(**kw) -> SAMBoxPromptSegmenter:
+    torch.manual_seed(0)
+    return SAMBoxPromptSegmenter(arch='sam_tiny_test', **kw).eval()
+
+
+def _image(h: int = 90, w: int = 200) -> np.ndarray:
+    return np.random.default_rng(0).integers(0, 255, (h, w, 3), dtype=np.uint8)
+
+
+def test_masks_at_original_resolution_non_square():
+    result = _model().segment(_image(), BOXES)
+    assert result.masks.shape == (len(BOXES), 90, 200)
+    assert result.masks.dtype == torch.bool
+    assert result.iou_pred.shape == (len(BOXES),)
+
+
+def test_no_boxes():
+    result = _model().segment(_image(), np.zeros((0, 4), np.float32))
+    assert result.masks.shape == (0, 90, 200)
+
+
+def test_tensor_input_equals_array_input():
+    model, img = _model(), _image()
+    a = model.segment(img, BOXES)
+    b = model.segment(torch.from_numpy(img).permute(2, 0, 1)[None], BOXES)
+    assert torch.equal(a.masks, b.masks)
+
+
+def test_chunked_equals_unchunked():
+    model, img = _model(), _image()
+    full = model.segment(img, BOXES, chunk_size=len(BOXES))
+    chunked = model.segment(img, BOXES, chunk_size=2)
+    assert torch.equal(full.masks, chunked.masks)
+    assert torch.allclose(full.iou_pred, chunked.iou_pred, atol=1e-6)
+
+
+def test_window_covering_the_grid_equals_full_decoding():
+    """A 16-token window on a 16-token grid sees exactly the full embedding."""
+    img = _image()
+    windowed = _model(decode_windows=(16,)).segment(img, BOXES)
+    full = _model(decode_windows=()).segment(img, BOXES)
+    assert torch.equal(windowed.masks, full.masks)
+    assert torch.allclose(windowed.iou_pred, full.iou_pred, atol=1e-5)
+
+
+def test_small_window_is_used_and_close_to_full():
+    """8-token windows differ from full decoding (fewer tokens attended) but keep the same size."""
+    img = _image()
+    windowed = _model(decode_windows=(8,)).segment(img, BOXES[:3])
+    assert windowed.masks.shape == (3, 90, 200)
+
+
+def test_decode_masks_matches_official_mask_decoder():
+    model = _model()
+    emb = torch.randn(1, 32, 16, 16)
+    boxes = torch.tensor([[10., 10, 40, 50], [60, 20, 90, 70]])
+    sparse, dense = model.prompt_encoder(points=None, boxes=boxes, masks=None)
+    ref, ref_iou = model.mask_decoder(emb, model.prompt_encoder.get_dense_pe(), sparse, dense,
+                                      multimask_output=False)
+    ours, iou = decode_masks(model.mask_decoder, emb.expand(2, -1, -1, -1),
+                             model.prompt_encoder.get_dense_pe(), sparse, dense)
+    assert torch.allclose(ref[:, 0], ours, atol=1e-5)
+    assert torch.allclose(ref_iou[:, 0], iou, atol=1e-6)

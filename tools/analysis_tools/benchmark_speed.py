@@ -1,0 +1,109 @@
+"""CPU speed of CenterSAM's parts: detector, SAM image encoder, mask decoder per 100 boxes.
+
+    python tools/analysis_tools/benchmark_speed.py [--config CFG] [--archs sam_small vit_b vit_h]
+        [--size 512] [--boxes 100] [--repeats 3] [--threads N]
+
+Random weights (speed does not depend on them). The image is ``size``×``size``; each SAM
+arch resizes it to its own input (512 for sam_small, 1024 for Meta's ViTs). Decoding is timed
+with full-embedding decoding (SAM's way) and with windowed decoding (16×16 tokens per box),
+on boxes of 10-40 px (DSB nuclei). Prints a Markdown table (ms, median of ``repeats``).
+"""
+import argparse
+import statistics
+import time
+from typing import Callable, Dict, List
+
+import numpy as np
+import torch
+from mmengine.config import Config
+
+from centersam_mm.models.segmenters import SAMBoxPromptSegmenter
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='CenterSAM CPU speed benchmark')
+    parser.add_argument('--config', default='configs/centersam/centersam_r18_sam-small_dsb2018_cpu.py')
+    parser.add_argument('--archs', nargs='+', default=['sam_small', 'vit_b', 'vit_h'])
+    parser.add_argument('--size', type=int, default=512)
+    parser.add_argument('--boxes', type=int, default=100)
+    parser.add_argument('--repeats', type=int, default=3)
+    parser.add_argument('--threads', type=int, default=None, help='torch threads (default: OMP)')
+    parser.add_argument('--skip-full', action='store_true', help='skip full-embedding decoding')
+    return parser.parse_args(argv)
+
+
+def median_ms(fn: Callable[[], object], repeats: int) -> float:
+    """Median wall time of ``fn`` in ms after one warm-up call."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def random_boxes(n: int, size: int, seed: int = 0) -> torch.Tensor:
+    """n XYXY boxes of 10-40 px inside a size×size image."""
+    rng = np.random.default_rng(seed)
+    wh = rng.uniform(10, 40, (n, 2))
+    xy = rng.uniform(0, size - 40, (n, 2))
+    return torch.tensor(np.concatenate([xy, xy + wh], 1), dtype=torch.float32)
+
+
+@torch.no_grad()
+def time_detector(config: str, size: int, repeats: int) -> float:
+    """ms per image of the config's detector forward + decoding on a size×size input."""
+    from mmdet.registry import MODELS
+    from mmdet.structures import DetDataSample
+    from mmdet.utils import register_all_modules
+    register_all_modules()
+    cfg = Config.fromfile(config)
+    det_cfg = cfg.model.get('detector', cfg.model)
+    det_cfg.pop('data_preprocessor', None)
+    detector = MODELS.build(det_cfg).eval()
+    inputs = torch.randn(1, 3, size, size)
+    sample = DetDataSample(metainfo=dict(img_shape=(size, size), ori_shape=(size, size),
+                                         scale_factor=(1.0, 1.0), batch_input_shape=(size, size)))
+    return median_ms(lambda: detector.predict(inputs, [sample], rescale=True), repeats)
+
+
+@torch.no_grad()
+def time_sam(arch: str, size: int, n_boxes: int, repeats: int, skip_full: bool) -> Dict[str, float]:
+    """ms of one image encoding and of decoding ``n_boxes`` boxes (full / windowed)."""
+    model = SAMBoxPromptSegmenter(arch=arch, decode_windows=(16, 32), chunk_size=n_boxes).eval()
+    image = np.random.default_rng(0).integers(0, 255, (size, size, 3), dtype=np.uint8)
+    x, in_hw, _ = model.prepare_image(image)
+    out = {'encoder': median_ms(lambda: model.image_encoder(x), repeats)}
+    emb = model.image_encoder(x)
+    boxes = random_boxes(n_boxes, size) * (in_hw[0] / size)
+    out['decoder_window'] = median_ms(lambda: model.decode(emb, boxes), repeats)
+    if not skip_full:
+        model.decode_windows = ()
+        out['decoder_full'] = median_ms(lambda: model.decode(emb, boxes), max(1, repeats // 2))
+    return out
+
+
+def main(argv=None) -> List[str]:
+    args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    rows = [f'threads: {torch.get_num_threads()}, image {args.size}x{args.size}, '
+            f'{args.boxes} boxes of 10-40 px',
+            '| part | ms |', '|---|---|']
+    rows.append(f'| detector ({args.config.rsplit("/", 1)[-1]}) | '
+                f'{time_detector(args.config, args.size, args.repeats):.0f} |')
+    for arch in args.archs:
+        res = time_sam(arch, args.size, args.boxes, args.repeats, args.skip_full)
+        rows.append(f'| {arch} image encoder | {res["encoder"]:.0f} |')
+        if 'decoder_full' in res:
+            rows.append(f'| {arch} decoder, full embedding, per {args.boxes} boxes | '
+                        f'{res["decoder_full"]:.0f} |')
+        rows.append(f'| {arch} decoder, 16x16-token windows, per {args.boxes} boxes | '
+                    f'{res["decoder_window"]:.0f} |')
+    print('\n'.join(rows))
+    return rows
+
+
+if __name__ == '__main__':
+    main()
