@@ -76,13 +76,19 @@ def test_pipeline_resizes_to_512_and_passes_label_map_path(converted_dsb):
     assert packed['data_samples'].metainfo['label_map_path'] == dataset.get_data_info(0)['label_map_path']
 
 
-def test_warp_masks_matches_single_mask_warps():
+def test_warp_masks_matches_whole_image_warps():
     import cv2
     rng = np.random.default_rng(0)
-    masks = (rng.random((37, 20, 30)) > 0.7).astype(np.uint8)
-    matrix = cv2.getRotationMatrix2D((14.5, 9.5), 30, 1.1)
-    expected = np.stack([cv2.warpAffine(m, matrix, (30, 20), flags=cv2.INTER_NEAREST) for m in masks])
-    np.testing.assert_array_equal(warp_masks(masks, matrix), expected)
+    masks = np.zeros((12, 40, 60), np.uint8)
+    for index, (y, x) in enumerate(rng.integers(0, 36, (12, 2))):
+        masks[index, y:y + 4, x:x + rng.integers(2, 20)] = 1
+    matrix = cv2.getRotationMatrix2D((29.5, 19.5), 30, 1.1)
+    matrix[:, 2] += (7, -3)
+    expected = np.stack([cv2.warpAffine(m, matrix, (60, 40), flags=cv2.INTER_NEAREST) for m in masks])
+    warped, boxes, keep = warp_masks(masks, matrix)
+    assert keep.tolist() == expected.any(axis=(1, 2)).tolist()
+    assert (warped != expected[keep]).sum() <= 2  # only fixed-point rounding ties may differ
+    np.testing.assert_array_equal(boxes, boxes_from_masks(warped)[0])
 
 
 def test_shift_scale_rotate_boxes_follow_masks_and_empty_instances_drop():

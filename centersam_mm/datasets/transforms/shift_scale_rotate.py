@@ -14,9 +14,6 @@ from mmcv.transforms.utils import cache_randomness
 from mmdet.registry import TRANSFORMS
 from mmdet.structures.mask import BitmapMasks
 
-_CV2_MAX_CHANNELS = 4  # cv2.warpAffine handles at most 4 channels
-
-
 def affine_matrix(center_xy: Tuple[float, float], angle_deg: float, scale: float,
                   shift_xy: Tuple[float, float]) -> np.ndarray:
     """(2, 3) float64 matrix: rotate by ``angle_deg`` (counter-clockwise on screen) and scale about
@@ -26,48 +23,73 @@ def affine_matrix(center_xy: Tuple[float, float], angle_deg: float, scale: float
     return matrix
 
 
-def warp_masks(masks: np.ndarray, matrix: np.ndarray) -> np.ndarray:
-    """Warp (N, H, W) binary masks with nearest-neighbour sampling and a zero border.
-
-    Masks are bit-packed 8 per byte and 4 bytes per cv2 call, so 32 masks cost one warp
-    (nearest sampling copies bits intact).
-
-    Returns:
-        (N, H, W) uint8 in {0, 1}.
-    """
-    num, height, width = masks.shape
-    if num == 0:
-        return np.zeros((0, height, width), np.uint8)
-    packed = np.packbits(masks.astype(bool), axis=0).transpose(1, 2, 0)  # (H, W, ceil(N/8))
-    warped = np.empty_like(packed)
-    for start in range(0, packed.shape[2], _CV2_MAX_CHANNELS):
-        chunk = np.ascontiguousarray(packed[..., start:start + _CV2_MAX_CHANNELS])
-        out = cv2.warpAffine(chunk, matrix, (width, height), flags=cv2.INTER_NEAREST,
-                             borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-        warped[..., start:start + _CV2_MAX_CHANNELS] = out.reshape(height, width, -1)
-    return np.unpackbits(warped.transpose(2, 0, 1), axis=0, count=num)
-
-
 def boxes_from_masks(masks: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     """Tight xyxy boxes (x2, y2 exclusive, as mmdet's ``BitmapMasks.get_bboxes``) and pixel areas.
 
     Args:
-        masks: (N, H, W) binary.
+        masks: (N, H, W) binary (bool or uint8 in {0, 1}).
 
     Returns:
         (N, 4) float32 boxes (zeros for empty masks) and (N,) int64 areas.
     """
-    masks = masks.astype(bool)
+    masks = masks.view(bool) if masks.dtype == np.uint8 else masks.astype(bool, copy=False)
     num = masks.shape[0]
     rows_hit, cols_hit = masks.any(axis=2), masks.any(axis=1)  # (N, H), (N, W)
     boxes = np.zeros((num, 4), np.float32)
-    nonempty = rows_hit.any(axis=1)
     boxes[:, 0] = cols_hit.argmax(axis=1)
     boxes[:, 1] = rows_hit.argmax(axis=1)
     boxes[:, 2] = cols_hit.shape[1] - cols_hit[:, ::-1].argmax(axis=1)
     boxes[:, 3] = rows_hit.shape[1] - rows_hit[:, ::-1].argmax(axis=1)
-    boxes[~nonempty] = 0
-    return boxes, masks.reshape(num, -1).sum(axis=1)
+    boxes[~rows_hit.any(axis=1)] = 0
+    return boxes, np.count_nonzero(masks.reshape(num, -1), axis=1)
+
+
+def _destination_window(box: np.ndarray, matrix: np.ndarray, shape: Tuple[int, int]) -> Tuple[int, int, int, int]:
+    """Output pixel window (x0, y0, x1, y1), clipped to ``shape`` (H, W), that can receive the
+    pixels of the source ``box`` (xyxy, exclusive) under ``matrix``; a 1-pixel margin absorbs rounding."""
+    x0, y0, x1, y1 = box
+    corners = np.array([[x0 - 0.5, y0 - 0.5], [x1 - 0.5, y0 - 0.5], [x0 - 0.5, y1 - 0.5], [x1 - 0.5, y1 - 0.5]])
+    moved = corners @ matrix[:, :2].T + matrix[:, 2]
+    low = np.floor(moved.min(axis=0)).astype(int) - 1
+    high = np.ceil(moved.max(axis=0)).astype(int) + 2
+    return max(low[0], 0), max(low[1], 0), min(high[0], shape[1]), min(high[1], shape[0])
+
+
+def warp_masks(masks: np.ndarray, matrix: np.ndarray,
+               min_area: int = 1) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Warp (N, H, W) binary masks with nearest-neighbour sampling and a zero border; keep those
+    with at least ``min_area`` pixels afterwards.
+
+    Each mask is warped only from its bounding box into the window that box maps to, so the cost
+    follows the nuclei's size, not N × H × W (the matrix is re-expressed in the local frames); the
+    (K, H, W) output is allocated once for the kept masks.
+
+    Returns:
+        (K, H, W) uint8 kept warped masks in {0, 1}, their (K, 4) float32 xyxy boxes (exclusive),
+        and the (N,) bool keep flags.
+    """
+    num, height, width = masks.shape
+    source_boxes, source_areas = boxes_from_masks(masks)
+    patches, boxes, keep = [], [], np.zeros(num, bool)
+    for index in np.flatnonzero(source_areas):
+        x0, y0, x1, y1 = source_boxes[index].astype(int)
+        wx0, wy0, wx1, wy1 = _destination_window(source_boxes[index], matrix, (height, width))
+        if wx1 <= wx0 or wy1 <= wy0:
+            continue
+        local = matrix.copy()
+        local[:, 2] += matrix[:, :2] @ (x0, y0) - (wx0, wy0)
+        source = np.ascontiguousarray(masks[index, y0:y1, x0:x1], dtype=np.uint8)
+        patch = cv2.warpAffine(source, local, (wx1 - wx0, wy1 - wy0), flags=cv2.INTER_NEAREST,
+                               borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        patch_box, patch_area = boxes_from_masks(patch[None])
+        if patch_area[0] >= max(min_area, 1):
+            keep[index] = True
+            patches.append((wx0, wy0, patch))
+            boxes.append(patch_box[0] + (wx0, wy0, wx0, wy0))
+    warped = np.zeros((len(patches), height, width), np.uint8)
+    for slot, (wx0, wy0, patch) in enumerate(patches):
+        warped[slot, wy0:wy0 + patch.shape[0], wx0:wx0 + patch.shape[1]] = patch
+    return warped, np.array(boxes, np.float32).reshape(-1, 4), keep
 
 
 @TRANSFORMS.register_module()
@@ -137,12 +159,10 @@ class RandomShiftScaleRotate(BaseTransform):
     def _warp_instances(self, results: dict, matrix: np.ndarray) -> None:
         """Warp masks, take boxes from them and keep instances with at least ``min_area`` pixels."""
         height, width = results['img'].shape[:2]
-        masks = warp_masks(results['gt_masks'].masks, matrix)
-        boxes, areas = boxes_from_masks(masks)
-        keep = areas >= self.min_area
-        results['gt_masks'] = BitmapMasks(masks[keep], height, width)
+        masks, boxes, keep = warp_masks(results['gt_masks'].masks, matrix, self.min_area)
+        results['gt_masks'] = BitmapMasks(masks, height, width)
         if results.get('gt_bboxes') is not None:
-            results['gt_bboxes'] = type(results['gt_bboxes'])(boxes[keep])
+            results['gt_bboxes'] = type(results['gt_bboxes'])(boxes)
         for key in ('gt_bboxes_labels', 'gt_ignore_flags'):
             if results.get(key) is not None:
                 results[key] = results[key][keep]
