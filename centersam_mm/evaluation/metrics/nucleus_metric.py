@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 import numpy as np
-import tifffile
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
 from mmdet.registry import METRICS
 from ..functional import aggregate, format_summary_table, instance_metrics, instances_to_label_map, write_results_csv
+from ..label_files import read_label_map
 
 CSV_NAME = 'nucleus_metrics.csv'
 
@@ -54,7 +54,7 @@ class NucleusInstanceMetric(BaseMetric):
     """Scores predicted instances against the dataset's instance label maps.
 
     Predictions become a label map with ``instances_to_label_map`` (the highest score wins a pixel),
-    the GT label map is read with tifffile from ``label_map_path``, and each image is scored with
+    the GT label map (TIFF via tifffile, or PNG) is read from ``label_map_path``, and each image is scored with
     ``instance_metrics``. ``compute_metrics`` returns every key of ``aggregate`` (mean over images and
     ``_pooled``), which the evaluator prefixes with ``nucleus/``; it also logs a table and writes one CSV
     row per image.
@@ -87,7 +87,7 @@ class NucleusInstanceMetric(BaseMetric):
         if 'label_map_path' not in sample:
             raise KeyError("data sample has no 'label_map_path': list it in PackDetInputs.meta_keys")
         label_map_path = sample['label_map_path']
-        gt_label = tifffile.imread(label_map_path)
+        gt_label = read_label_map(label_map_path)
         pred = sample['pred_instances']
         masks = masks_to_numpy(pred['masks'], gt_label.shape)
         if masks.shape[1:] != gt_label.shape:
