@@ -79,3 +79,14 @@ def test_jitter_stays_near_box():
     assert (out - boxes).abs()[:, 0::2].max() <= 0.1 * 20 + 2 + 1e-4
     assert (out - boxes).abs()[:, 1::2].max() <= 0.1 * 40 + 2 + 1e-4
     assert (out[:, 2:] > out[:, :2]).all()
+
+
+def test_sample_instances_keeps_at_most_n():
+    from centersam_mm.models.segmenters import SampleInstances
+    results = dict(instances=[dict(bbox=[i, i, i + 5, i + 5], ignore_flag=0) for i in range(50)]
+                   + [dict(bbox=[0, 0, 1, 1], ignore_flag=1)])
+    out = SampleInstances(max_num=32, seed=0)(results)
+    assert len(out['instances']) == 32
+    assert all(not inst['ignore_flag'] for inst in out['instances'])
+    few = SampleInstances(max_num=32)(dict(instances=[dict(bbox=[0, 0, 2, 2], ignore_flag=0)]))
+    assert len(few['instances']) == 1

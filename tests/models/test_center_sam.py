@@ -1,0 +1,85 @@
+"""CenterSAM: detector boxes (or oracle gt boxes) -> SAM masks at the original resolution."""
+import numpy as np
+import pytest
+import torch
+
+pytest.importorskip('mmdet')
+import mmcv  # noqa: E402
+from mmdet.registry import MODELS  # noqa: E402
+from mmdet.structures import DetDataSample  # noqa: E402
+from mmdet.utils import register_all_modules  # noqa: E402
+from mmengine.structures import InstanceData  # noqa: E402
+
+import centersam_mm  # noqa: E402,F401
+
+ORI = (60, 90)  # original H, W (non-square); the detector sees 64x64
+
+
+def _model(**test_cfg):
+    register_all_modules(init_default_scope=False)
+    detector = dict(
+        type='CenterNet',
+        data_preprocessor=dict(type='DetDataPreprocessor', mean=[0, 0, 0], std=[255, 255, 255],
+                               bgr_to_rgb=True),
+        backbone=dict(type='ResNet', depth=18, norm_eval=False, norm_cfg=dict(type='BN')),
+        neck=dict(type='CTResNetNeck', in_channels=512, num_deconv_filters=(32, 32, 32),
+                  num_deconv_kernels=(4, 4, 4), use_dcn=False),
+        bbox_head=dict(type='CenterNetHead', num_classes=1, in_channels=32, feat_channels=32,
+                       loss_center_heatmap=dict(type='GaussianFocalLoss', loss_weight=1.0),
+                       loss_wh=dict(type='L1Loss', loss_weight=0.1),
+                       loss_offset=dict(type='L1Loss', loss_weight=1.0)),
+        train_cfg=None,
+        test_cfg=dict(topk=20, local_maximum_kernel=3, max_per_img=20))
+    cfg = dict(type='CenterSAM', detector=detector,
+               segmenter=dict(type='SAMBoxPromptSegmenter', arch='sam_tiny_test'),
+               test_cfg=dict(dict(score_thr=0.0, iou_thr=-10.0), **test_cfg))
+    torch.manual_seed(0)
+    return MODELS.build(cfg).eval()
+
+
+def _sample(tmp_path) -> DetDataSample:
+    img = np.random.default_rng(0).integers(0, 255, (*ORI, 3), dtype=np.uint8)
+    path = str(tmp_path / 'img.png')
+    mmcv.imwrite(img, path)
+    ds = DetDataSample(metainfo=dict(
+        img_path=path, ori_shape=ORI, img_shape=(64, 64), batch_input_shape=(64, 64),
+        scale_factor=(64 / ORI[1], 64 / ORI[0]), pad_shape=(64, 64)))
+    ds.gt_instances = InstanceData(bboxes=torch.tensor([[5., 5, 30, 25], [40, 10, 80, 50]]),
+                                   labels=torch.zeros(2, dtype=torch.long))
+    return ds
+
+
+def test_detector_prompts_give_masks_at_original_resolution(tmp_path):
+    model = _model()
+    out = model.predict(torch.rand(1, 3, 64, 64), [_sample(tmp_path)])[0].pred_instances
+    assert len(out) > 0
+    assert out.masks.shape[1:] == ORI and out.masks.dtype == torch.bool
+    assert out.bboxes.shape == (len(out), 4) and out.scores.shape == (len(out),)
+    assert out.masks.flatten(1).any(1).all(), 'empty masks are dropped'
+
+
+def test_oracle_prompts_are_the_gt_boxes(tmp_path):
+    model = _model(prompt='oracle')
+    ds = _sample(tmp_path)
+    out = model.predict(torch.rand(1, 3, 64, 64), [ds])[0].pred_instances
+    gt = ds.gt_instances.bboxes
+    assert all(any(torch.equal(b, g) for g in gt) for b in out.bboxes)
+    assert out.masks.shape[1:] == ORI
+
+
+def test_iou_threshold_drops_masks(tmp_path):
+    out = _model(iou_thr=1e9).predict(torch.rand(1, 3, 64, 64), [_sample(tmp_path)])
+    assert len(out[0].pred_instances) == 0
+
+
+def test_segmenter_is_frozen_and_stays_in_eval(tmp_path):
+    model = _model().train()
+    assert not model.segmenter.training
+    assert not any(p.requires_grad for p in model.segmenter.parameters())
+    assert any(p.requires_grad for p in model.detector.parameters())
+
+
+def test_state_dict_keys_are_detector_and_segmenter():
+    keys = _model().state_dict().keys()
+    assert all(k.startswith(('detector.', 'segmenter.')) for k in keys)
+    assert 'segmenter.mask_decoder.iou_token.weight' in keys
