@@ -21,7 +21,7 @@ OUTPUT_SUFFIXES = {'tif': '_labels.tif', 'png': '_overlay.png', 'geojson': '.geo
                    'coco': '_coco.json'}
 DEFAULT_FORMATS = ('tif', 'png', 'geojson', 'csv')
 # Failures that concern one image only; the run goes on with the next image.
-PER_IMAGE_ERRORS = (ImageReadError, OSError, ValueError, RuntimeError, MemoryError)
+PER_IMAGE_ERRORS = (ImageReadError, OSError, ValueError, RuntimeError, MemoryError, AssertionError)
 
 
 def parse_formats(text: str) -> Tuple[str, ...]:
