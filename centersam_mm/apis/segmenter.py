@@ -16,9 +16,12 @@ preprocessing exactly as in testing. Images larger than ``tile_size`` are segmen
 (see :mod:`centersam_mm.apis.tiling`).
 """
 import copy
+import tempfile
+import warnings
 from pathlib import Path
 from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
+import cv2
 import numpy as np
 
 from ..io.readers import read_image, to_rgb_uint8
@@ -57,6 +60,10 @@ def resolve_config(model: PathLike) -> Path:
 class MMDetInstanceFn:
     """Instance function (see :mod:`.tiling`) running an MMDetection detector that predicts masks.
 
+    Images go through ``inference_detector`` as in-memory arrays. A model that re-reads the original image
+    from the data sample's ``img_path`` (and so fails on arrays, which have none) is detected on the first
+    call and from then on given each image/tile as a temporary lossless PNG (one warning).
+
     Args:
         model: config path/name, or a detector already built by ``init_detector`` (has ``.cfg``).
         weights: checkpoint path (``None``: random weights, with mmdet's warning).
@@ -66,36 +73,96 @@ class MMDetInstanceFn:
 
     def __init__(self, model: Any, weights: Optional[PathLike] = None, device: str = 'cpu',
                  score_thr: float = 0.0):
-        from mmdet.apis import init_detector
         if isinstance(model, (str, Path)):
-            model = init_detector(str(resolve_config(model)), None if weights is None else str(weights),
-                                  device=device)
+            model = build_detector(resolve_config(model), weights, device)
         self.model = model
         self.score_thr = score_thr
         self.pipeline = build_ndarray_test_pipeline(model.cfg)
+        self.file_pipeline = build_ndarray_test_pipeline(model.cfg, from_file=True)
+        self.needs_file: Optional[bool] = None  # unknown until the first call
 
     def __call__(self, image: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """(h, w, 3) RGB uint8 → ((N, h, w) bool masks, (N,) float scores)."""
+        if self.needs_file is None:
+            try:
+                sample = self._infer_array(image)
+                self.needs_file = False
+            except ValueError as error:
+                if 'img_path' not in str(error):
+                    raise
+                warnings.warn(f'{type(self.model).__name__} reads images from files ({error}); '
+                              'passing each image/tile as a temporary PNG')
+                self.needs_file = True
+        if self.needs_file:
+            sample = self._infer_file(image)
+        return self._masks_and_scores(sample.pred_instances)
+
+    def _infer_array(self, image: np.ndarray) -> Any:
+        """DetDataSample for an in-memory RGB image."""
         from mmdet.apis import inference_detector
         bgr = np.ascontiguousarray(image[..., ::-1])  # mmdet pipelines load images as BGR
-        instances = inference_detector(self.model, bgr, test_pipeline=self.pipeline).pred_instances
+        return inference_detector(self.model, bgr, test_pipeline=self.pipeline)
+
+    def _infer_file(self, image: np.ndarray) -> Any:
+        """DetDataSample for an RGB image written to a temporary PNG first."""
+        from mmdet.apis import inference_detector
+        with tempfile.TemporaryDirectory(prefix='centersam_') as folder:
+            path = str(Path(folder) / 'image.png')
+            cv2.imwrite(path, cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 1])
+            return inference_detector(self.model, path, test_pipeline=self.file_pipeline)
+
+    def _masks_and_scores(self, instances: Any) -> Tuple[np.ndarray, np.ndarray]:
+        """(N, h, w) bool masks and (N,) scores of the instances scoring at least ``score_thr``."""
         keep = instances.scores >= self.score_thr
         masks = instances.masks[keep]
         masks = masks.cpu().numpy() if hasattr(masks, 'cpu') else np.asarray(masks)
         return masks.astype(bool, copy=False), instances.scores[keep].cpu().numpy()
 
 
-def build_ndarray_test_pipeline(cfg: Any) -> Callable:
+def build_detector(config_path: PathLike, weights: Optional[PathLike], device: str) -> Any:
+    """``mmdet.apis.init_detector``, also for composite models whose config has no ``model.backbone``.
+
+    ``init_detector`` reads ``config.model.backbone`` (to clear its ``init_cfg``), which composite models such
+    as CenterSAM (``model.detector`` + ``model.segmenter``) do not have; those are built with the same steps
+    (default scope, ``MODELS.build``, ``load_checkpoint``, ``dataset_meta`` from the checkpoint).
+    """
+    from mmengine.config import Config
+    from mmdet.apis import init_detector
+    cfg = Config.fromfile(str(config_path))
+    if 'pretrained' in cfg.model or 'backbone' in cfg.model:
+        return init_detector(cfg, None if weights is None else str(weights), device=device)
+    return _build_composite_detector(cfg, weights, device)
+
+
+def _build_composite_detector(cfg: Any, weights: Optional[PathLike], device: str) -> Any:
+    """The part of ``init_detector`` that applies to any model config (see :func:`build_detector`)."""
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import load_checkpoint
+    from mmdet.registry import MODELS
+    init_default_scope(cfg.get('default_scope', 'mmdet'))
+    model = MODELS.build(cfg.model)
+    model.dataset_meta = {'classes': ('nucleus',)}
+    if weights is not None:
+        checkpoint = load_checkpoint(model, str(weights), map_location='cpu')
+        dataset_meta = checkpoint.get('meta', {}).get('dataset_meta')
+        if dataset_meta:
+            model.dataset_meta = {key.lower(): value for key, value in dataset_meta.items()}
+    model.cfg = cfg
+    return model.to(device).eval()
+
+
+def build_ndarray_test_pipeline(cfg: Any, from_file: bool = False) -> Callable:
     """The config's test pipeline, loading from an in-memory array and without annotation loading.
 
-    This is what ``DetInferencer`` does: ``LoadImageFromNDArray`` replaces the file loader and
-    ``LoadAnnotations`` steps are dropped (there are no annotations at inference).
+    This is what ``DetInferencer`` does: ``LoadImageFromNDArray`` replaces the file loader (unless
+    ``from_file``) and ``LoadAnnotations`` steps are dropped (there are no annotations at inference).
     """
     from mmcv.transforms import Compose
     from mmdet.utils import get_test_pipeline_cfg
     steps = [copy.deepcopy(step) for step in get_test_pipeline_cfg(cfg)
              if 'LoadAnnotations' not in str(step['type'])]
-    steps[0]['type'] = 'mmdet.LoadImageFromNDArray'
+    if not from_file:
+        steps[0]['type'] = 'mmdet.LoadImageFromNDArray'
     return Compose(steps)
 
 
