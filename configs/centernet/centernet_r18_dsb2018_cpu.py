@@ -2,6 +2,8 @@
 # Differs from the paper (centernet_r18_dsb2018.py / centernet_hourglass_dsb2018.py), and why:
 #   * 256x256 random crops of the 512x512-resized image instead of full 512x512 inputs
 #     (4x fewer pixels per step; the network is fully convolutional, so tests still run on 512x512);
+#   * ResNet-18 at half width (base_channels 32: stages of 32/64/128/256 channels) and a matching
+#     neck: about 3x faster per step on CPU (measured 2.3 s vs 6.3 s for 16 crops, one thread);
 #   * no deformable convolution in the neck (mmcv's DCN is slow on CPU);
 #   * batch 16, Adam lr 1e-3 with warm-up and cosine decay over `max_epochs` epochs instead of
 #     batch 32, lr 1.25e-4, 140 epochs: a from-scratch run must converge in about an hour.
@@ -9,12 +11,14 @@ _base_ = [
     '../_base_/models/centernet_r18.py', '../_base_/datasets/dsb2018_detection.py',
     '../_base_/default_runtime.py'
 ]
-model = dict(neck=dict(use_dcn=False))
+model = dict(
+    backbone=dict(base_channels=32),
+    neck=dict(in_channels=256, num_deconv_filters=(128, 64, 64), use_dcn=False))
 train_crop_size = (256, 256)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='CLAHE', clip_limit=2.0, tile_grid_size=(8, 8)),
+    dict(type='NucleusCLAHE', clip_limit=2.0, tile_grid_size=(8, 8)),
     dict(type='Resize', scale=(512, 512), keep_ratio=False),
     dict(type='RandomApply', prob=0.5, transforms=[
         dict(type='RandomAffine', max_rotate_degree=0, max_translate_ratio=0.1,
@@ -27,8 +31,8 @@ train_dataloader = dict(batch_size=16, num_workers=1, dataset=dict(pipeline=trai
 val_dataloader = dict(num_workers=1)
 test_dataloader = dict(num_workers=1)
 
-max_epochs = 60
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=10)
+max_epochs = 50
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=5)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3),

@@ -1,6 +1,5 @@
 """Detector training through tools/train.py: every CenterNet config runs two iterations on CPU,
 a killed run resumes with --resume and ends at the same iteration, and torchrun runs two processes."""
-import json
 import os
 import signal
 import subprocess
@@ -30,6 +29,7 @@ def tiny_options(data_root: Path, max_iters: int = 2, batch_size: int = 2) -> li
         f'train_cfg.type=IterBasedTrainLoop', f'train_cfg.max_iters={max_iters}', f'train_cfg.val_interval={max_iters}',
         'param_scheduler=[]', 'default_hooks.checkpoint.by_epoch=False', 'default_hooks.checkpoint.interval=1',
         'default_hooks.checkpoint.save_best=None', 'default_hooks.logger.interval=1', 'log_processor.by_epoch=False',
+        'load_from=None',
     ]
 
 
@@ -52,7 +52,8 @@ def test_two_training_iterations_of_each_config(config, tiny_dsb, tmp_path):
     extra = []
     if 'hourglass' in config:  # the paper's hourglass is large: a two-iteration check at 128 px is enough
         extra = ['train_dataloader.batch_size=1', 'model.backbone.stage_channels=[32,32,48,48,48,64]',
-                 'model.bbox_head.in_channels=256']
+                 'model.backbone.feat_channel=32', 'model.bbox_head.in_channels=32',
+                 'model.bbox_head.feat_channels=32']
     result = run_tool(['tools/train.py', config, '--work-dir', str(tmp_path),
                        '--cfg-options', *tiny_options(tiny_dsb), *extra])
     assert result.returncode == 0, result.stderr[-3000:]

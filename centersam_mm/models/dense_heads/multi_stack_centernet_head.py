@@ -26,16 +26,14 @@ class MultiStackCenterNetHead(NucleusCenterNetHead):
         **kwargs: as :class:`NucleusCenterNetHead`.
     """
 
-    def __init__(self, *args, num_stacks: int = 2, **kwargs) -> None:
+    def __init__(self, in_channels: int, feat_channels: int, num_classes: int, num_stacks: int = 2,
+                 **kwargs) -> None:
+        super().__init__(in_channels, feat_channels, num_classes, **kwargs)
         self.num_stacks = num_stacks
-        super().__init__(*args, **kwargs)
-
-    def _initialize_layers(self) -> None:
-        branches = [('heatmap_heads', self.num_classes), ('wh_heads', 2), ('offset_heads', 2)]
-        for name, out_channels in branches:
+        del self.heatmap_head, self.wh_head, self.offset_head  # replaced by one branch per stack
+        for name, out_channels in [('heatmap_heads', num_classes), ('wh_heads', 2), ('offset_heads', 2)]:
             setattr(self, name, nn.ModuleList(
-                self._build_head(self.in_channels, self.feat_channels, out_channels)
-                for _ in range(self.num_stacks)))
+                self._build_head(in_channels, feat_channels, out_channels) for _ in range(num_stacks)))
 
     def init_weights(self) -> None:
         """Heatmap bias as CenterNet (-2.19, prior 0.1); other convs N(0, 0.001)."""

@@ -14,6 +14,7 @@ from typing import Dict, List, Tuple
 
 from mmdet.models.dense_heads import CenterNetHead
 from mmdet.registry import MODELS
+from mmengine.config import ConfigDict
 from mmengine.structures import InstanceData
 from torch import Tensor
 
@@ -31,7 +32,7 @@ class NucleusCenterNetHead(CenterNetHead):
     """
 
     def __init__(self, *args, test_cfg: dict = None, **kwargs) -> None:
-        super().__init__(*args, test_cfg={**DEFAULT_TEST_CFG, **(test_cfg or {})}, **kwargs)
+        super().__init__(*args, test_cfg=ConfigDict({**DEFAULT_TEST_CFG, **(test_cfg or {})}), **kwargs)
 
     def losses_from_targets(self, center_heatmap_pred: Tensor, wh_pred: Tensor, offset_pred: Tensor,
                             targets: Dict[str, Tensor], avg_factor: float) -> Dict[str, Tensor]:

@@ -12,7 +12,7 @@ meta_keys = ('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'fl
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),
     dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='CLAHE', clip_limit=2.0, tile_grid_size=(8, 8)),
+    dict(type='NucleusCLAHE', clip_limit=2.0, tile_grid_size=(8, 8)),
     dict(type='Resize', scale=image_size, keep_ratio=False),
     dict(type='RandomApply', prob=0.5, transforms=[
         dict(type='RandomAffine', max_rotate_degree=0, max_translate_ratio=0.1,
@@ -23,7 +23,7 @@ train_pipeline = [
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),
-    dict(type='CLAHE', clip_limit=2.0, tile_grid_size=(8, 8)),
+    dict(type='NucleusCLAHE', clip_limit=2.0, tile_grid_size=(8, 8)),
     dict(type='Resize', scale=image_size, keep_ratio=False),
     dict(type='LoadAnnotations', with_bbox=True),
     dict(type='PackDetInputs', meta_keys=meta_keys),
