@@ -29,6 +29,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--threads', type=int, default=None, help='torch threads (default: OMP)')
     parser.add_argument('--skip-full', action='store_true', help='skip full-embedding decoding')
+    parser.add_argument('--skip-detector', action='store_true')
+    parser.add_argument('--compare-ann', default=None,
+                        help='COCO json (e.g. data/dsb2018/annotations/instances_val.json): also compare '
+                             'windowed with full decoding of sam_small on its images, gt boxes as prompts')
+    parser.add_argument('--checkpoint', default=None, help='sam_small weights for --compare-ann')
     return parser.parse_args(argv)
 
 
@@ -78,10 +83,45 @@ def time_sam(arch: str, size: int, n_boxes: int, repeats: int, skip_full: bool) 
     emb = model.image_encoder(x)
     boxes = random_boxes(n_boxes, size) * (in_hw[0] / size)
     out['decoder_window'] = median_ms(lambda: model.decode(emb, boxes), repeats)
+    out['segment_window'] = median_ms(lambda: model.segment(image, boxes * (size / in_hw[0])), repeats)
     if not skip_full:
         model.decode_windows = ()
         out['decoder_full'] = median_ms(lambda: model.decode(emb, boxes), max(1, repeats // 2))
     return out
+
+
+@torch.no_grad()
+def compare_window_full(ann_file: str, checkpoint: str) -> List[str]:
+    """Mean IoU between windowed and full decoding (gt boxes), and decoding times, over a COCO set."""
+    import os.path as osp
+
+    import mmcv
+    from pycocotools.coco import COCO
+    coco = COCO(ann_file)
+    img_dir = osp.join(osp.dirname(osp.dirname(ann_file)), 'images')
+    model = SAMBoxPromptSegmenter(arch='sam_small', checkpoint=checkpoint).eval()
+    ious, t_win, t_full, n_box = [], 0.0, 0.0, 0
+    for img_id in coco.getImgIds():
+        info = coco.loadImgs(img_id)[0]
+        anns = coco.loadAnns(coco.getAnnIds(imgIds=img_id))
+        boxes = torch.tensor([[a['bbox'][0], a['bbox'][1], a['bbox'][0] + a['bbox'][2],
+                               a['bbox'][1] + a['bbox'][3]] for a in anns], dtype=torch.float32)
+        image = mmcv.imread(osp.join(img_dir, info['file_name']), channel_order='rgb')
+        model.decode_windows = (16, 32)
+        start = time.perf_counter()
+        win = model.segment(image, boxes).masks
+        t_win += time.perf_counter() - start
+        model.decode_windows = ()
+        start = time.perf_counter()
+        full = model.segment(image, boxes).masks
+        t_full += time.perf_counter() - start
+        inter = (win & full).flatten(1).sum(1).float()
+        union = (win | full).flatten(1).sum(1).float()
+        ious += torch.where(union > 0, inter / union.clamp(min=1), torch.ones_like(union)).tolist()
+        n_box += len(boxes)
+    return [f'| window vs full decoding on {osp.basename(ann_file)} ({len(coco.getImgIds())} images, '
+            f'{n_box} gt boxes): mean mask IoU | {np.mean(ious):.3f} (median {np.median(ious):.3f}) |',
+            f'| segment() time, windowed / full, whole set | {t_win:.1f} s / {t_full:.1f} s |']
 
 
 def main(argv=None) -> List[str]:
@@ -91,8 +131,9 @@ def main(argv=None) -> List[str]:
     rows = [f'threads: {torch.get_num_threads()}, image {args.size}x{args.size}, '
             f'{args.boxes} boxes of 10-40 px',
             '| part | ms |', '|---|---|']
-    rows.append(f'| detector ({args.config.rsplit("/", 1)[-1]}) | '
-                f'{time_detector(args.config, args.size, args.repeats):.0f} |')
+    if not args.skip_detector:
+        rows.append(f'| detector ({args.config.rsplit("/", 1)[-1]}) | '
+                    f'{time_detector(args.config, args.size, args.repeats):.0f} |')
     for arch in args.archs:
         res = time_sam(arch, args.size, args.boxes, args.repeats, args.skip_full)
         rows.append(f'| {arch} image encoder | {res["encoder"]:.0f} |')
@@ -101,6 +142,10 @@ def main(argv=None) -> List[str]:
                         f'{res["decoder_full"]:.0f} |')
         rows.append(f'| {arch} decoder, 16x16-token windows, per {args.boxes} boxes | '
                     f'{res["decoder_window"]:.0f} |')
+        rows.append(f'| {arch} segment() total (encode + windowed decode + paste), {args.boxes} boxes | '
+                    f'{res["segment_window"]:.0f} |')
+    if args.compare_ann:
+        rows += compare_window_full(args.compare_ann, args.checkpoint)
     print('\n'.join(rows))
     return rows
 
