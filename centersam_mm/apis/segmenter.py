@@ -39,11 +39,12 @@ STUB_MODEL = 'stub'
 
 
 def find_repo_file(relative: PathLike) -> Path:
-    """``relative`` under the repository root if it exists there, else under the working directory."""
+    """``relative`` under the repository root if it exists there, else under the working directory if it
+    exists there, else (missing) under the repository root."""
     for root in (REPO_ROOT, Path.cwd()):
         if (root / relative).exists():
             return root / relative
-    return Path(relative)
+    return REPO_ROOT / relative
 
 
 def resolve_config(model: PathLike) -> Path:

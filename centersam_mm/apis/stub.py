@@ -19,7 +19,7 @@ class ThresholdSegmenter:
         min_area: components with fewer pixels are dropped.
     """
 
-    def __init__(self, threshold: int = 60, min_area: int = 8):
+    def __init__(self, threshold: int = 30, min_area: int = 8):
         self.threshold = threshold
         self.min_area = min_area
 
