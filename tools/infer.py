@@ -7,7 +7,8 @@ Usage::
 
 INPUT: image files (PNG, JPEG, TIFF), folders (``--recursive``: with sub-folders, mirrored under DIR) or glob
 patterns (quote them). Without ``--config`` the built-in CenterSAM model is used
-(``configs/centersam/centersam_r18_sam-small_dsb2018_cpu.py`` + ``checkpoints/centersam_r18_sam-small_dsb2018_cpu.pth``).
+(``configs/centersam/centersam_r18_sam-small_dsb2018_cpu.py`` with
+``checkpoints/centersam_r18_sam-small_dsb2018_cpu.pth``).
 Images are read as RGB uint8: 16-bit and float images are scaled so that their 1st-99.8th percentiles span 0-255;
 the first page of a multi-page TIFF is used (with a warning). Images with a side above ``--tile-size`` are
 segmented in overlapping tiles (``--tile-size 0``: never tile).
