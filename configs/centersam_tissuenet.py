@@ -12,7 +12,8 @@ model = dict(
     _delete_=True,
     type='CenterSAM',
     detector={{_base_.model}},
-    segmenter=dict(type='SAMBoxPromptSegmenter', arch='sam_small', checkpoint=sam_checkpoint,
+    segmenter=dict(type='SAMBoxPromptSegmenter', arch='sam_small', box_mask_prompt=True,
+                   checkpoint=sam_checkpoint,
                    decode_windows=(16, 32), chunk_size=64, trainable=()),
     train_cfg=dict(mode='train_detector'),
     test_cfg=dict(prompt='detector', score_thr=0.3, iou_thr=0.0, max_per_img=1000))

@@ -17,7 +17,7 @@ model = dict(
     _delete_=True,
     type='CenterSAM',
     detector=detector,
-    segmenter=dict(type='SAMBoxPromptSegmenter', arch='sam_small',
+    segmenter=dict(type='SAMBoxPromptSegmenter', arch='sam_small', box_mask_prompt=True,
                    checkpoint='checkpoints/sam_small_dsb2018_cpu.pth', decode_windows=(16, 32)),
     train_cfg=dict(mode='train_detector'),
     test_cfg=dict(prompt='detector', score_thr=0.5, iou_thr=0.0, max_per_img=1000))

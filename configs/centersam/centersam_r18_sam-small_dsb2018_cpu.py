@@ -14,7 +14,7 @@ model = dict(
     type='CenterSAM',
     detector={{_base_.model}},
     segmenter=dict(
-        type='SAMBoxPromptSegmenter', arch='sam_small',
+        type='SAMBoxPromptSegmenter', arch='sam_small', box_mask_prompt=True,
         checkpoint=None,  # weights come with the combined CenterSAM checkpoint (segmenter.*)
         decode_windows=(16, 32), chunk_size=64),
     train_cfg=dict(mode='train_detector'),

@@ -74,3 +74,22 @@ def test_decode_masks_matches_official_mask_decoder():
                              model.prompt_encoder.get_dense_pe(), sparse, dense)
     assert torch.allclose(ref[:, 0], ours, atol=1e-5)
     assert torch.allclose(ref_iou[:, 0], iou, atol=1e-6)
+
+
+def test_box_mask_prompt_chunked_and_windowed_consistent():
+    img = _image()
+    model = _model(decode_windows=(16,), box_mask_prompt=True)
+    a = model.segment(img, BOXES, chunk_size=2)
+    b = _model(decode_windows=(), box_mask_prompt=True).segment(img, BOXES)
+    assert torch.equal(a.masks, b.masks)
+    assert a.masks.shape == (len(BOXES), 90, 200)
+
+
+def test_box_mask_input_rasterises_the_box():
+    from centersam_mm.models.segmenters.decoding import Windows, box_mask_input
+    boxes = torch.tensor([[8., 16, 24, 40], [40., 40, 48, 44]])
+    m = box_mask_input(boxes, Windows(torch.tensor([[0, 0], [4, 4]]), 8), patch_size=8)
+    assert m.shape == (2, 1, 32, 32)  # 2 input px per mask pixel
+    assert (m[0, 0, 8:20, 4:12] == 1).all() and (m[0, 0, :8] == -1).all()
+    assert (m[0, 0, :, 12:] == -1).all() and int((m[0] == 1).sum()) == 12 * 8
+    assert (m[1, 0, 4:6, 4:8] == 1).all() and int((m[1] == 1).sum()) == 2 * 4

@@ -122,3 +122,25 @@ def group_indices(window_sizes: torch.Tensor) -> List[Tuple[int, torch.Tensor]]:
     """[(window size, indices)] for each distinct size (0 = full decoding)."""
     return [(int(s), torch.nonzero(window_sizes == s).flatten())
             for s in torch.unique(window_sizes).tolist()]
+
+
+def box_mask_input(boxes: torch.Tensor, windows: Windows, patch_size: int) -> torch.Tensor:
+    """Boxes rasterised as SAM mask prompts over their windows: +1 inside, -1 outside.
+
+    Args:
+        boxes: n×4 XYXY, encoder-input pixels.
+        windows: their token windows (side s).
+        patch_size: input pixels per token.
+
+    Returns:
+        n×1×4s×4s (the mask-input size ``PromptEncoder.mask_downscaling`` expects for s tokens);
+        a pixel is inside when its centre is.
+    """
+    side = 4 * windows.size
+    px = patch_size / 4
+    origin = windows.origin.to(boxes.dtype) * patch_size  # (n, 2) y, x
+    centres = (torch.arange(side, device=boxes.device, dtype=boxes.dtype) + 0.5) * px
+    ys, xs = origin[:, :1] + centres, origin[:, 1:] + centres
+    inside_y = (ys >= boxes[:, 1:2]) & (ys < boxes[:, 3:4])
+    inside_x = (xs >= boxes[:, 0:1]) & (xs < boxes[:, 2:3])
+    return ((inside_y[:, :, None] & inside_x[:, None, :]).to(boxes.dtype) * 2 - 1)[:, None]
