@@ -155,6 +155,10 @@ def read_state_dict(path: Path) -> Dict[str, torch.Tensor]:
     try:
         obj = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as err:  # torch raises many types for a corrupt file
+        if 'Unsupported global' in str(err):
+            raise CheckpointError(
+                f'{path} holds pickled Python objects (an MMEngine training checkpoint?); strip it '
+                'first: python tools/model_converters/publish_checkpoint.py IN OUT') from err
         raise CheckpointError(f'{path}: not a readable PyTorch checkpoint '
                               f'({type(err).__name__}: {str(err).splitlines()[0][:120]})') from err
     if isinstance(obj, Mapping) and 'state_dict' in obj:

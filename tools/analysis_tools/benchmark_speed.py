@@ -34,6 +34,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='COCO json (e.g. data/dsb2018/annotations/instances_val.json): also compare '
                              'windowed with full decoding of sam_small on its images, gt boxes as prompts')
     parser.add_argument('--checkpoint', default=None, help='sam_small weights for --compare-ann')
+    parser.add_argument('--max-images', type=int, default=None, help='first N images of --compare-ann')
+    parser.add_argument('--box-mask-prompt', action='store_true',
+                        help='sam_small with box_mask_prompt=True (as trained)')
     return parser.parse_args(argv)
 
 
@@ -74,9 +77,11 @@ def time_detector(config: str, size: int, repeats: int) -> float:
 
 
 @torch.no_grad()
-def time_sam(arch: str, size: int, n_boxes: int, repeats: int, skip_full: bool) -> Dict[str, float]:
+def time_sam(arch: str, size: int, n_boxes: int, repeats: int, skip_full: bool,
+             box_mask_prompt: bool = False) -> Dict[str, float]:
     """ms of one image encoding and of decoding ``n_boxes`` boxes (full / windowed)."""
-    model = SAMBoxPromptSegmenter(arch=arch, decode_windows=(16, 32), chunk_size=n_boxes).eval()
+    model = SAMBoxPromptSegmenter(arch=arch, decode_windows=(16, 32), chunk_size=n_boxes,
+                                  box_mask_prompt=box_mask_prompt).eval()
     image = np.random.default_rng(0).integers(0, 255, (size, size, 3), dtype=np.uint8)
     x, in_hw, _ = model.prepare_image(image)
     out = {'encoder': median_ms(lambda: model.image_encoder(x), repeats)}
@@ -91,7 +96,8 @@ def time_sam(arch: str, size: int, n_boxes: int, repeats: int, skip_full: bool) 
 
 
 @torch.no_grad()
-def compare_window_full(ann_file: str, checkpoint: str) -> List[str]:
+def compare_window_full(ann_file: str, checkpoint: str, max_images: int = None,
+                        box_mask_prompt: bool = False) -> List[str]:
     """Mean IoU between windowed and full decoding (gt boxes), and decoding times, over a COCO set."""
     import os.path as osp
 
@@ -99,9 +105,11 @@ def compare_window_full(ann_file: str, checkpoint: str) -> List[str]:
     from pycocotools.coco import COCO
     coco = COCO(ann_file)
     img_dir = osp.join(osp.dirname(osp.dirname(ann_file)), 'images')
-    model = SAMBoxPromptSegmenter(arch='sam_small', checkpoint=checkpoint).eval()
+    model = SAMBoxPromptSegmenter(arch='sam_small', checkpoint=checkpoint,
+                                  box_mask_prompt=box_mask_prompt).eval()
+    img_ids = coco.getImgIds()[:max_images]
     ious, t_win, t_full, n_box = [], 0.0, 0.0, 0
-    for img_id in coco.getImgIds():
+    for img_id in img_ids:
         info = coco.loadImgs(img_id)[0]
         anns = coco.loadAnns(coco.getAnnIds(imgIds=img_id))
         boxes = torch.tensor([[a['bbox'][0], a['bbox'][1], a['bbox'][0] + a['bbox'][2],
@@ -119,7 +127,7 @@ def compare_window_full(ann_file: str, checkpoint: str) -> List[str]:
         union = (win | full).flatten(1).sum(1).float()
         ious += torch.where(union > 0, inter / union.clamp(min=1), torch.ones_like(union)).tolist()
         n_box += len(boxes)
-    return [f'| window vs full decoding on {osp.basename(ann_file)} ({len(coco.getImgIds())} images, '
+    return [f'| window vs full decoding on {osp.basename(ann_file)} ({len(img_ids)} images, '
             f'{n_box} gt boxes): mean mask IoU | {np.mean(ious):.3f} (median {np.median(ious):.3f}) |',
             f'| segment() time, windowed / full, whole set | {t_win:.1f} s / {t_full:.1f} s |']
 
@@ -135,7 +143,8 @@ def main(argv=None) -> List[str]:
         rows.append(f'| detector ({args.config.rsplit("/", 1)[-1]}) | '
                     f'{time_detector(args.config, args.size, args.repeats):.0f} |')
     for arch in args.archs:
-        res = time_sam(arch, args.size, args.boxes, args.repeats, args.skip_full)
+        res = time_sam(arch, args.size, args.boxes, args.repeats, args.skip_full,
+                       args.box_mask_prompt and arch == 'sam_small')
         rows.append(f'| {arch} image encoder | {res["encoder"]:.0f} |')
         if 'decoder_full' in res:
             rows.append(f'| {arch} decoder, full embedding, per {args.boxes} boxes | '
@@ -145,7 +154,8 @@ def main(argv=None) -> List[str]:
         rows.append(f'| {arch} segment() total (encode + windowed decode + paste), {args.boxes} boxes | '
                     f'{res["segment_window"]:.0f} |')
     if args.compare_ann:
-        rows += compare_window_full(args.compare_ann, args.checkpoint)
+        rows += compare_window_full(args.compare_ann, args.checkpoint, args.max_images,
+                                    args.box_mask_prompt)
     print('\n'.join(rows))
     return rows
 
