@@ -10,3 +10,5 @@ __version__ = '0.1.0'
 
 if find_spec('mmdet') is not None:
     from . import datasets, evaluation, models  # noqa: F401  (registers modules)
+    from .utils.torch_compat import allow_mmengine_checkpoints
+    allow_mmengine_checkpoints()
