@@ -88,9 +88,8 @@ def test_centersam_checkpoint_segmenter_keys_are_read(tmp_path):
 def test_training_checkpoint_with_objects_says_publish_first(tmp_path):
     from collections import OrderedDict
 
-    class Opaque:  # stands for MMEngine's HistoryBuffer in a training checkpoint
-        pass
+    from mmengine.logging import HistoryBuffer
     path = tmp_path / 'iter_10.pth'
-    torch.save(dict(state_dict=OrderedDict(), message_hub=Opaque()), path)
+    torch.save(dict(state_dict=OrderedDict(), message_hub=dict(log=HistoryBuffer())), path)
     with pytest.raises(CheckpointError, match='publish_checkpoint.py'):
         SAMBoxPromptSegmenter(arch='sam_tiny_test', checkpoint=str(path))
