@@ -24,3 +24,5 @@ model = dict(
 del detector
 val_evaluator = dict(_delete_=True, type='NucleusInstanceMetric')
 test_evaluator = val_evaluator
+# keep the checkpoint of best end-to-end AJI (NucleusInstanceMetric)
+default_hooks = dict(checkpoint=dict(save_best='nucleus/aji', rule='greater'))

@@ -15,3 +15,5 @@ model = dict(
     test_cfg=dict(prompt='detector', score_thr=0.3, iou_thr=0.0, max_per_img=1000))
 val_evaluator = dict(_delete_=True, type='NucleusInstanceMetric')
 test_evaluator = val_evaluator
+# keep the checkpoint of best end-to-end AJI (NucleusInstanceMetric)
+default_hooks = dict(checkpoint=dict(save_best='nucleus/aji', rule='greater'))
