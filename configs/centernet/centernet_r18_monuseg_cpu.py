@@ -1,7 +1,15 @@
 # CPU recipe for MoNuSeg: the DSB CPU recipe on the 45 training crops (5 images x 9), fine-tuned
 # from the DSB CPU detector (`load_from`) rather than from scratch, since 45 crops are too few.
-_base_ = ['./centernet_r18_dsb2018_cpu.py', '../_base_/datasets/monuseg_detection.py']
-train_dataloader = dict(batch_size=8)
+_base_ = ['./centernet_r18_dsb2018_cpu.py']
+dataset_type = 'MoNuSegDataset'
+data_root = 'data/monuseg/'
+train_dataloader = dict(batch_size=8, dataset=dict(type=dataset_type, data_root=data_root))
+val_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root))
+test_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root))
+val_evaluator = [dict(type='CocoMetric', ann_file=data_root + 'annotations/instances_val.json', metric='bbox',
+                      proposal_nums=(100, 300, 1000)),
+                 dict(type='BoxF1Metric', iou_thr=0.5)]
+test_evaluator = val_evaluator  # MoNuSeg's 6 images: one held out (val), no test split
 max_epochs = 40
 train_cfg = dict(max_epochs=max_epochs, val_interval=5)
 param_scheduler = [
@@ -10,4 +18,4 @@ param_scheduler = [
          eta_min=1e-5, convert_to_iter_based=True),
 ]
 optim_wrapper = dict(optimizer=dict(lr=5e-4))
-load_from = 'work_dirs/centernet_r18_dsb2018_cpu/best.pth'
+load_from = 'checkpoints/centernet_r18_dsb2018_cpu.pth'

@@ -57,20 +57,8 @@ val_dataloader = dict(
         test_mode=True,
         pipeline=test_pipeline,
         backend_args=backend_args))
-test_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='annotations/instances_test.json',
-        data_prefix=dict(img='images/'),
-        test_mode=True,
-        pipeline=test_pipeline,
-        backend_args=backend_args))
+test_dataloader = dict(val_dataloader,
+                       dataset=dict(val_dataloader['dataset'], ann_file='annotations/instances_test.json'))
 
 # Box AP with up to 1000 detections per image (COCO's default of 100 undercounts dense images),
 # plus box precision / recall / F1 at IoU >= 0.5 over every nucleus.
@@ -79,8 +67,5 @@ val_evaluator = [
          proposal_nums=(100, 300, 1000), format_only=False, backend_args=backend_args),
     dict(type='BoxF1Metric', iou_thr=0.5),
 ]
-test_evaluator = [
-    dict(type='CocoMetric', ann_file=data_root + 'annotations/instances_test.json', metric='bbox',
-         proposal_nums=(100, 300, 1000), format_only=False, backend_args=backend_args),
-    dict(type='BoxF1Metric', iou_thr=0.5),
-]
+test_evaluator = [dict(val_evaluator[0], ann_file=data_root + 'annotations/instances_test.json'),
+                  val_evaluator[1]]

@@ -11,8 +11,5 @@ val_evaluator = [
          proposal_nums=(100, 300, 1000)),
     dict(type='BoxF1Metric', iou_thr=0.5),
 ]
-test_evaluator = [
-    dict(type='CocoMetric', ann_file=data_root + 'annotations/instances_test.json', metric='bbox',
-         proposal_nums=(100, 300, 1000)),
-    dict(type='BoxF1Metric', iou_thr=0.5),
-]
+test_evaluator = [dict(val_evaluator[0], ann_file=data_root + 'annotations/instances_test.json'),
+                  val_evaluator[1]]
