@@ -108,7 +108,7 @@ def compare_window_full(ann_file: str, checkpoint: str, max_images: int = None,
     model = SAMBoxPromptSegmenter(arch='sam_small', checkpoint=checkpoint,
                                   box_mask_prompt=box_mask_prompt).eval()
     img_ids = coco.getImgIds()[:max_images]
-    ious, t_win, t_full, n_box = [], 0.0, 0.0, 0
+    ious, iou_win, iou_full, t_win, t_full, n_box = [], [], [], 0.0, 0.0, 0
     for img_id in img_ids:
         info = coco.loadImgs(img_id)[0]
         anns = coco.loadAnns(coco.getAnnIds(imgIds=img_id))
@@ -123,13 +123,23 @@ def compare_window_full(ann_file: str, checkpoint: str, max_images: int = None,
         start = time.perf_counter()
         full = model.segment(image, boxes).masks
         t_full += time.perf_counter() - start
-        inter = (win & full).flatten(1).sum(1).float()
-        union = (win | full).flatten(1).sum(1).float()
-        ious += torch.where(union > 0, inter / union.clamp(min=1), torch.ones_like(union)).tolist()
+        gt = torch.from_numpy(np.stack([coco.annToMask(a) for a in anns])).bool()
+        ious += mask_iou(win, full).tolist()
+        iou_win += mask_iou(win, gt).tolist()
+        iou_full += mask_iou(full, gt).tolist()
         n_box += len(boxes)
     return [f'| window vs full decoding on {osp.basename(ann_file)} ({len(img_ids)} images, '
             f'{n_box} gt boxes): mean mask IoU | {np.mean(ious):.3f} (median {np.median(ious):.3f}) |',
+            f'| mean mask IoU with the gt mask, windowed / full | {np.mean(iou_win):.3f} / '
+            f'{np.mean(iou_full):.3f} |',
             f'| segment() time, windowed / full, whole set | {t_win:.1f} s / {t_full:.1f} s |']
+
+
+def mask_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """IoU of paired masks N×H×W bool -> (N,), 1 where both are empty."""
+    inter = (a & b).flatten(1).sum(1).float()
+    union = (a | b).flatten(1).sum(1).float()
+    return torch.where(union > 0, inter / union.clamp(min=1), torch.ones_like(union))
 
 
 def main(argv=None) -> List[str]:
