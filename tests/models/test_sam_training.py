@@ -52,7 +52,7 @@ def test_loss_decreases_on_disks():
         opt.zero_grad()
         total.backward()
         opt.step()
-        history.append(float(total))
+        history.append(total.item())
     assert set(losses) == {'loss_focal', 'loss_dice', 'loss_iou'}
     assert np.mean(history[-5:]) < 0.7 * np.mean(history[:5])
 

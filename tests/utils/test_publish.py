@@ -2,6 +2,7 @@
 import subprocess
 import sys
 
+import pytest
 import torch
 
 from centersam_mm.utils.publish import combine_states, publish_state, save_atomic
@@ -32,6 +33,7 @@ def test_save_atomic_leaves_no_temporary(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ['x.pth']
 
 
+@pytest.mark.slow  # the subprocess imports mmdet (several seconds); the failure itself is immediate
 def test_download_cli_offline_prints_one_line(tmp_path):
     """No network here (or a blackholed one): one line on stderr, exit 1, fast."""
     code = ('import sys, urllib.error, urllib.request\n'
