@@ -61,7 +61,7 @@ class CenterSAM(BaseDetector):
                          init_cfg=init_cfg)
         self.detector = MODELS.build(detector)
         self.segmenter = MODELS.build(segmenter)
-        self.train_cfg = dict(mode='train_detector', **(train_cfg or {}))
+        self.train_cfg = {'mode': 'train_detector', **(train_cfg or {})}
         self.test_cfg = dict(dict(score_thr=0.3, iou_thr=0.0, prompt='detector',
                                   max_per_img=2000), **(test_cfg or {}))
         if self.train_cfg['mode'] != 'train_detector':
