@@ -137,6 +137,7 @@ def download_checkpoint(name: str, directory: Optional[Path] = None,
             raise CheckpointError(f'cannot reach {spec.url} ({_reason(err)}): '
                                   + _how_to_get(spec, dest)) from err
         _verify(spec, sha, size)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)

@@ -46,10 +46,17 @@ def save_atomic(obj: Any, path: Path) -> None:
     os.close(fd)
     try:
         torch.save(obj, tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a release is readable
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def sha256_prefix(path: Path, n: int = 8) -> str:
