@@ -27,12 +27,11 @@ def data_options(root: Path, metric_ann: bool = False) -> list:
     return opts
 
 
-def iter_options(max_iters: int = 2) -> list:
-    return ['train_cfg.type=IterBasedTrainLoop', f'train_cfg.max_iters={max_iters}',
-            f'train_cfg.val_interval={max_iters}', 'param_scheduler=[]',
-            'default_hooks.checkpoint.by_epoch=False', 'default_hooks.checkpoint.interval=1',
+def epoch_options() -> list:
+    """One epoch (the tiny sets hold 2 training images: 2 iterations at batch 1), then validation."""
+    return ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1', 'param_scheduler=[]',
             'default_hooks.checkpoint.save_best=None', 'default_hooks.logger.interval=1',
-            'log_processor.by_epoch=False', 'train_dataloader.batch_size=1']
+            'train_dataloader.batch_size=1']
 
 
 @pytest.mark.slow
@@ -62,7 +61,7 @@ def test_segmenter_config_trains_resumes_and_tests(tiny_dsb, tmp_path):
 def test_default_centersam_config_trains_detector_and_validates(tiny_dsb, tmp_path):
     config = 'configs/centersam/centersam_r18_sam-small_dsb2018_cpu.py'
     result = run_tool(['tools/train.py', config, '--work-dir', str(tmp_path), '--cfg-options',
-                       *data_options(tiny_dsb), *iter_options()])
+                       *data_options(tiny_dsb), *epoch_options()])
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'nucleus/aji' in result.stdout + result.stderr
 
@@ -92,7 +91,7 @@ def test_tissuenet_config_on_generated_npz(tmp_path):
              'model.detector.backbone.feat_channel=32', 'model.detector.bbox_head.in_channels=32',
              'model.detector.bbox_head.feat_channels=32', 'model.segmenter.checkpoint=None']
     result = run_tool(['tools/train.py', 'configs/centersam_tissuenet.py', '--work-dir',
-                       str(tmp_path / 'wd'), '--cfg-options', *data_options(out), *iter_options(),
+                       str(tmp_path / 'wd'), '--cfg-options', *data_options(out), *epoch_options(),
                        *small])
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'nucleus/aji' in result.stdout + result.stderr
