@@ -13,6 +13,8 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from centersam_mm.utils.dist import prepare_cpu_distributed
+
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Test a centersam_mm / MMDetection model')
@@ -43,6 +45,7 @@ def main() -> None:
     if not osp.isfile(args.checkpoint):
         raise SystemExit(f'error: {args.checkpoint}: checkpoint file not found')
     cfg.load_from = args.checkpoint
+    prepare_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     if args.out is not None:
         from mmdet.evaluation import DumpDetResults

@@ -14,6 +14,8 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from centersam_mm.utils.dist import prepare_cpu_distributed
+
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a centersam_mm / MMDetection model')
@@ -54,6 +56,7 @@ def build_cfg(args: argparse.Namespace) -> Config:
 
 def main() -> None:
     cfg = build_cfg(parse_args())
+    prepare_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     runner.train()
 
