@@ -52,6 +52,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--overwrite', action='store_true', help='replace existing outputs')
     parser.add_argument('--score-thr', type=float, help="minimum score (default: the config's, else 0.3)")
     parser.add_argument('--min-area', type=int, help="minimum nucleus area in pixels (default: the config's)")
+    parser.add_argument('--input-scale', type=float,
+                        help="resize every image/tile by this factor instead of the config's Resize (e.g. 512x512)")
     parser.add_argument('--annotations', action='store_true',
                         help='GeoJSON objectType "annotation" (editable in QuPath) instead of "detection"')
     parser.add_argument('--model', choices=[STUB_MODEL], help=argparse.SUPPRESS)  # tests/benchmarks only
@@ -69,7 +71,7 @@ def build_segmenter(args: argparse.Namespace, local_rank: int) -> NucleusSegment
     device = f'cuda:{local_rank}' if args.device == 'cuda' and 'LOCAL_RANK' in os.environ else args.device
     model = args.model or args.config
     return NucleusSegmenter(model, args.checkpoint, device, args.tile_size or None, args.tile_overlap,
-                            args.score_thr, args.min_area)
+                            args.score_thr, args.min_area, args.input_scale)
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -70,16 +70,19 @@ class MMDetInstanceFn:
         weights: checkpoint path (``None``: random weights, with mmdet's warning).
         device: ``'cpu'``, ``'cuda'``, ``'cuda:1'``, ...
         score_thr: instances below it are dropped before their masks leave the model's device.
+        input_scale: if set, every image/tile is resized by this factor (keeping its aspect ratio) instead
+            of by the config's ``Resize`` (e.g. to a fixed 512x512), so tiles and whole images are seen at the
+            same scale.
     """
 
     def __init__(self, model: Any, weights: Optional[PathLike] = None, device: str = 'cpu',
-                 score_thr: float = 0.0):
+                 score_thr: float = 0.0, input_scale: Optional[float] = None):
         if isinstance(model, (str, Path)):
             model = build_detector(resolve_config(model), weights, device)
         self.model = model
         self.score_thr = score_thr
-        self.pipeline = build_ndarray_test_pipeline(model.cfg)
-        self.file_pipeline = build_ndarray_test_pipeline(model.cfg, from_file=True)
+        self.pipeline = build_ndarray_test_pipeline(model.cfg, input_scale=input_scale)
+        self.file_pipeline = build_ndarray_test_pipeline(model.cfg, from_file=True, input_scale=input_scale)
         self.needs_file: Optional[bool] = None  # unknown until the first call
 
     def __call__(self, image: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
@@ -152,11 +155,12 @@ def _build_composite_detector(cfg: Any, weights: Optional[PathLike], device: str
     return model.to(device).eval()
 
 
-def build_ndarray_test_pipeline(cfg: Any, from_file: bool = False) -> Callable:
+def build_ndarray_test_pipeline(cfg: Any, from_file: bool = False, input_scale: Optional[float] = None) -> Callable:
     """The config's test pipeline, loading from an in-memory array and without annotation loading.
 
     This is what ``DetInferencer`` does: ``LoadImageFromNDArray`` replaces the file loader (unless
     ``from_file``) and ``LoadAnnotations`` steps are dropped (there are no annotations at inference).
+    With ``input_scale``, ``Resize`` steps become a resize by that factor (aspect ratio kept).
     """
     from mmcv.transforms import Compose
     from mmdet.utils import get_test_pipeline_cfg
@@ -164,6 +168,9 @@ def build_ndarray_test_pipeline(cfg: Any, from_file: bool = False) -> Callable:
              if 'LoadAnnotations' not in str(step['type'])]
     if not from_file:
         steps[0]['type'] = 'mmdet.LoadImageFromNDArray'
+    if input_scale is not None:
+        steps = [dict(type='Resize', scale_factor=input_scale, keep_ratio=True) if 'Resize' in str(step['type'])
+                 else step for step in steps]
     return Compose(steps)
 
 
@@ -190,14 +197,18 @@ class NucleusSegmenter:
         score_thr: minimum score; default: the config's ``test_evaluator.score_thr``, else 0.3 (0 for
             instance functions and the stub, which have no config).
         min_area: minimum nucleus area in pixels; default: the config's ``test_evaluator.min_area``, else 0.
+        input_scale: resize factor applied to every image or tile instead of the config's ``Resize``
+            (``None``: the config decides, e.g. 512x512 for the DSB models). Tiled and whole-image runs agree
+            only when both see nuclei at the same scale, i.e. with the same ``input_scale``.
     """
 
     def __init__(self, model: Union[PathLike, InstanceFn, None] = None, weights: Optional[PathLike] = None,
                  device: str = 'cpu', tile_size: Optional[int] = 1024, tile_overlap: int = 128,
-                 score_thr: Optional[float] = None, min_area: Optional[int] = None):
+                 score_thr: Optional[float] = None, min_area: Optional[int] = None,
+                 input_scale: Optional[float] = None):
         self.tile_size = tile_size
         self.tile_overlap = tile_overlap
-        self.instance_fn, cfg = self._build_instance_fn(model, weights, device, score_thr)
+        self.instance_fn, cfg = self._build_instance_fn(model, weights, device, score_thr, input_scale)
         self.score_thr = score_thr if score_thr is not None else _config_default(cfg, 'score_thr',
                                                                                   FALLBACK_SCORE_THR)
         self.min_area = min_area if min_area is not None else _config_default(cfg, 'min_area', 0)
@@ -205,8 +216,8 @@ class NucleusSegmenter:
             self.instance_fn.score_thr = self.score_thr
 
     @staticmethod
-    def _build_instance_fn(model: Any, weights: Optional[PathLike], device: str,
-                           score_thr: Optional[float]) -> Tuple[InstanceFn, Any]:
+    def _build_instance_fn(model: Any, weights: Optional[PathLike], device: str, score_thr: Optional[float],
+                           input_scale: Optional[float] = None) -> Tuple[InstanceFn, Any]:
         """(instance function, its MMEngine config or None) for the ``model`` argument."""
         if isinstance(model, str) and model == STUB_MODEL:
             return ThresholdSegmenter(), None
@@ -217,7 +228,7 @@ class NucleusSegmenter:
             if not Path(weights).is_file():
                 raise FileNotFoundError(f'default checkpoint {weights} not found: train or download it, or pass '
                                         'a config and checkpoint')
-        instance_fn = MMDetInstanceFn(model, weights, device, score_thr or 0.0)
+        instance_fn = MMDetInstanceFn(model, weights, device, score_thr or 0.0, input_scale)
         return instance_fn, instance_fn.model.cfg
 
     def predict(self, images: Union[ImageInput, Sequence[ImageInput]],
