@@ -18,7 +18,8 @@ model = dict(
         checkpoint=None,  # weights come with the combined CenterSAM checkpoint (segmenter.*)
         decode_windows=(16, 32), chunk_size=64),
     train_cfg=dict(mode='train_detector'),
-    test_cfg=dict(prompt='detector', score_thr=0.3, iou_thr=0.0, max_per_img=1000))
+    # score_thr and mask_nms_thr chosen on DSB val (docs/benchmarks.md, 'End-to-end threshold choice')
+    test_cfg=dict(prompt='detector', score_thr=0.25, iou_thr=0.0, max_per_img=1000, mask_nms_thr=0.5))
 
 val_evaluator = dict(_delete_=True, type='NucleusInstanceMetric')
 test_evaluator = val_evaluator

@@ -31,6 +31,27 @@ from ..segmenters.image_io import gt_boxes_tensor, original_image
 PROMPTS = ('detector', 'oracle')
 
 
+def suppress_covered_masks(masks: Tensor, scores: Tensor, max_covered: float) -> Tensor:
+    """Mask NMS: keep a mask unless more than ``max_covered`` of its pixels lie under higher-scoring kept masks.
+
+    Two peaks on one nucleus give two near-identical SAM masks; painted into a label map, the weaker one
+    would survive as a sliver and count as a false positive. Args: masks (N, H, W) bool, scores (N,).
+    Returns: (N,) bool, True for the masks kept.
+    """
+    keep = torch.zeros(len(masks), dtype=torch.bool, device=masks.device)
+    if len(masks) == 0:
+        return keep
+    flat = masks.flatten(1)
+    areas = flat.sum(1).clamp(min=1)
+    occupied = torch.zeros_like(flat[0])
+    for index in scores.argsort(descending=True).tolist():
+        covered = (flat[index] & occupied).sum()
+        if covered <= max_covered * areas[index]:
+            keep[index] = True
+            occupied |= flat[index]
+    return keep
+
+
 @MODELS.register_module()
 class CenterSAM(BaseDetector):
     """Detector + SAM box-prompt segmenter.
@@ -45,7 +66,8 @@ class CenterSAM(BaseDetector):
         test_cfg: ``score_thr`` (boxes kept as prompts), ``iou_thr`` (masks kept),
             ``prompt`` ('detector' or 'oracle': ground-truth boxes, original pixels,
             from ``data_sample.gt_instances`` — isolates the segmenter's error),
-            ``max_per_img``.
+            ``max_per_img``, ``mask_nms_thr`` (``None``: off; else a mask more than this fraction
+            covered by higher-scoring masks is dropped, see :func:`suppress_covered_masks`).
     """
 
     def __init__(self,
@@ -126,6 +148,9 @@ class CenterSAM(BaseDetector):
         boxes = instances.bboxes.to(device).float()
         result = self.segmenter.segment(image, boxes)
         keep = (result.iou_pred >= self.test_cfg['iou_thr']) & result.masks.flatten(1).any(1)
+        if self.test_cfg.get('mask_nms_thr') is not None:
+            keep &= suppress_covered_masks(result.masks & keep[:, None, None], instances.scores.to(device),
+                                           self.test_cfg['mask_nms_thr'])
         out = InstanceData(bboxes=boxes[keep], scores=instances.scores.to(device)[keep],
                            labels=instances.labels.to(device)[keep], masks=result.masks[keep])
         out.mask_scores = result.iou_pred[keep]

@@ -1,0 +1,32 @@
+"""Mask NMS of CenterSAM: a duplicate mask mostly under a better one is dropped, neighbours are kept."""
+import pytest
+
+torch = pytest.importorskip('torch')
+pytest.importorskip('mmdet')
+
+from centersam_mm.models.detectors.center_sam import suppress_covered_masks  # noqa: E402
+
+
+def _box_mask(x0, y0, x1, y1, size=10):
+    mask = torch.zeros(size, size, dtype=torch.bool)
+    mask[y0:y1, x0:x1] = True
+    return mask
+
+
+def test_duplicate_is_dropped_and_touching_neighbour_kept():
+    best = _box_mask(0, 0, 4, 4)          # 16 px, score 0.9
+    duplicate = _box_mask(0, 0, 4, 5)     # 20 px, 16 under `best`: 80 % covered -> dropped at 0.5
+    neighbour = _box_mask(3, 0, 7, 4)     # 16 px, 4 under `best` (column x=3): 25 % -> kept
+    masks = torch.stack([duplicate, best, neighbour])
+    keep = suppress_covered_masks(masks, torch.tensor([0.5, 0.9, 0.4]), max_covered=0.5)
+    assert keep.tolist() == [False, True, True]
+
+
+def test_only_kept_masks_occupy_pixels():
+    # c is covered by b only; b is dropped (under a), so c stays: 8 of its 16 px lie under a -> 50 %, kept at 0.5
+    a = _box_mask(0, 0, 4, 4)
+    b = _box_mask(0, 0, 4, 4)
+    c = _box_mask(0, 2, 4, 6)
+    keep = suppress_covered_masks(torch.stack([a, b, c]), torch.tensor([0.9, 0.8, 0.7]), max_covered=0.5)
+    assert keep.tolist() == [True, False, True]
+    assert suppress_covered_masks(torch.zeros(0, 5, 5, dtype=torch.bool), torch.zeros(0), 0.5).tolist() == []
