@@ -22,8 +22,10 @@ quiet() { "$@" >>"$LOG" 2>&1 || die "'$*' failed (full output in $LOG; last line
 
 check_env() {
   "$VENV/bin/python" - <<'PY' >/dev/null 2>&1
-import centersam_mm, mmdet, mmcv.ops, torch
+import centersam_mm, mmdet, mmcv.ops, torch, pkg_resources
 from segment_anything import sam_model_registry
+from mmengine.config import Config
+Config.fromfile('configs/centernet/centernet_r18_dsb2018_cpu.py')  # resolves mmdet:: base configs
 b = torch.tensor([[0., 0, 10, 10], [1, 1, 10, 10]]); s = torch.tensor([0.9, 0.8])
 assert len(mmcv.ops.nms(b, s, 0.5)[1]) == 1
 PY
@@ -50,12 +52,12 @@ step "torch ($TORCH_PINS): several GB, a few minutes the first time"
   || quiet "${PIP[@]}" install $TORCH_PINS
 step "python packages"
 quiet "${PIP[@]}" install $PY_PINS
+# torch pulls setuptools>=80, which has no pkg_resources; mmengine (mmdet:: configs) and mmcv's setup.py need it.
+quiet "${PIP[@]}" install "setuptools<80"
 
 mmcv_wheel() { ls "$WHEELS"/mmcv-$MMCV_VERSION-*.whl 2>/dev/null | head -n 1; }
 if ! "$VENV/bin/python" -c "import mmcv.ops, mmcv; assert mmcv.__version__ == '$MMCV_VERSION'" 2>/dev/null; then
   if [ -z "$(mmcv_wheel)" ]; then
-    # torch pulls a newer setuptools; mmcv 2.1.0's setup.py needs pkg_resources (setuptools<80).
-    quiet "${PIP[@]}" install "setuptools<80"
     step "building mmcv $MMCV_VERSION with ops from source (about 11 min on 2 cores; once, cached in $WHEELS)"
     mkdir -p "$WHEELS"; build=$(mktemp -d)
     quiet "${PIP[@]}" download --no-deps --no-binary :all: --no-build-isolation -d "$build" "mmcv==$MMCV_VERSION"
