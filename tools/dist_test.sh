@@ -1,19 +1,4 @@
 #!/usr/bin/env bash
-# Distributed testing through torchrun (MMEngine's launcher 'pytorch').
-#   bash tools/dist_test.sh CONFIG CHECKPOINT NPROC [test.py args...]
-# Several machines: set NNODES, NODE_RANK, MASTER_ADDR, PORT on each.
-set -euo pipefail
-CONFIG=$1
-CHECKPOINT=$2
-NPROC=$3
-NNODES=${NNODES:-1}
-NODE_RANK=${NODE_RANK:-0}
-PORT=${PORT:-29500}
-MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
-VENV_PYTHON="$(dirname "$0")/../.venv/bin/python"
-[ -x "$VENV_PYTHON" ] && DEFAULT_PYTHON=$VENV_PYTHON || DEFAULT_PYTHON=python
-PYTHON=${PYTHON:-$DEFAULT_PYTHON}
-PYTHONPATH="$(dirname "$0")/..${PYTHONPATH:+:$PYTHONPATH}" \
-"$PYTHON" -m torch.distributed.run --nnodes="$NNODES" --node_rank="$NODE_RANK" \
-  --master_addr="$MASTER_ADDR" --nproc_per_node="$NPROC" --master_port="$PORT" \
-  "$(dirname "$0")/test.py" "$CONFIG" "$CHECKPOINT" --launcher pytorch "${@:4}"
+# Distributed testing through torchrun:  bash tools/dist_test.sh CONFIG CHECKPOINT NPROC [test.py args...]
+# (several machines: NNODES, NODE_RANK, MASTER_ADDR, PORT; see tools/dist_run.sh)
+exec bash "$(dirname "$0")/dist_run.sh" test.py "$3" "$1" "$2" --launcher pytorch "${@:4}"
