@@ -5,7 +5,7 @@ dataset_type = 'MoNuSegDataset'
 data_root = 'data/monuseg/'
 train_dataloader = dict(batch_size=8, dataset=dict(type=dataset_type, data_root=data_root))
 val_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root))
-test_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root))
+test_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root, ann_file='annotations/instances_val.json'))
 val_evaluator = [dict(type='CocoMetric', ann_file=data_root + 'annotations/instances_val.json', metric='bbox',
                       proposal_nums=(100, 300, 1000)),
                  dict(type='BoxF1Metric', iou_thr=0.5)]

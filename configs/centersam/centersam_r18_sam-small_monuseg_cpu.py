@@ -1,0 +1,13 @@
+# CenterSAM for H&E (MoNuSeg), CPU: the DSB default model with its detector fine-tuned on MoNuSeg
+# (configs/centernet/centernet_r18_monuseg_cpu.py) and its small SAM fine-tuned on MoNuSeg
+# (configs/sam/sam_small_monuseg_cpu.py); validated on the held-out image's 9 crops.
+#   python tools/test.py configs/centersam/centersam_r18_sam-small_monuseg_cpu.py checkpoints/centersam_r18_sam-small_monuseg_cpu.pth
+#   python tools/infer.py slide.tif --config configs/centersam/centersam_r18_sam-small_monuseg_cpu.py \
+#       --checkpoint checkpoints/centersam_r18_sam-small_monuseg_cpu.pth --out results/
+_base_ = ['./centersam_r18_sam-small_dsb2018_cpu.py']
+dataset_type = 'MoNuSegDataset'
+data_root = 'data/monuseg/'
+train_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root))
+val_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root))
+# MoNuSeg's 6 images: one held out (val), no test split
+test_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root, ann_file='annotations/instances_val.json'))
