@@ -62,3 +62,10 @@ def _umask() -> int:
 def sha256_prefix(path: Path, n: int = 8) -> str:
     """First ``n`` hex digits of the file's SHA-256."""
     return sha256_file(Path(path))[:n]
+
+
+def save_and_describe(checkpoint: Dict[str, Any], path: Path) -> str:
+    """Write ``checkpoint`` atomically to ``path``; return ``'<path>: N tensors, X MiB, sha256 <prefix>'``."""
+    save_atomic(checkpoint, path)
+    size_mib = path.stat().st_size / 2**20
+    return f'{path}: {len(checkpoint["state_dict"])} tensors, {size_mib:.1f} MiB, sha256 {sha256_prefix(path)}'

@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 from centersam_mm.utils.checkpoints import read_state_dict
-from centersam_mm.utils.publish import combine_states, save_atomic, sha256_prefix
+from centersam_mm.utils.publish import combine_states, save_and_describe
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -32,10 +32,7 @@ def main(argv=None) -> int:
     seg = read_state_dict(args.segmenter)
     out = combine_states(det, seg, half=not args.keep_fp32,
                          sources=dict(detector=str(args.detector), segmenter=str(args.segmenter)))
-    save_atomic(out, args.dst)
-    size = args.dst.stat().st_size / 2**20
-    print(f'{args.dst}: {len(out["state_dict"])} tensors, {size:.1f} MiB, '
-          f'sha256 {sha256_prefix(args.dst)}')
+    print(save_and_describe(out, args.dst))
     return 0
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from centersam_mm.utils.publish import publish_state, save_atomic, sha256_prefix
+from centersam_mm.utils.publish import publish_state, save_and_describe
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -27,10 +27,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     ckpt = torch.load(args.src, map_location='cpu', weights_only=False)
     out = publish_state(ckpt, half=not args.keep_fp32)
-    save_atomic(out, args.dst)
-    size = args.dst.stat().st_size / 2**20
-    print(f'{args.dst}: {len(out["state_dict"])} tensors, {size:.1f} MiB, '
-          f'sha256 {sha256_prefix(args.dst)}')
+    print(save_and_describe(out, args.dst))
     return 0
 
 
