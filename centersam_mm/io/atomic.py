@@ -1,9 +1,10 @@
 """Atomic file writing: write a temporary file in the destination folder, then ``os.replace`` it."""
 import contextlib
+import json
 import os
 import tempfile
 from pathlib import Path
-from typing import IO, Iterator, Union
+from typing import IO, Iterable, Iterator, Union
 
 PathLike = Union[str, Path]
 
@@ -42,3 +43,19 @@ def _current_umask() -> int:
     umask = os.umask(0o022)
     os.umask(umask)
     return umask
+
+
+def write_json_items(path: PathLike, head: str, items: Iterable[object], tail: str) -> int:
+    """Stream ``head``, the items as compact JSON separated by commas, and ``tail`` atomically to ``path``.
+
+    Items are produced one at a time (e.g. one nucleus), so memory does not grow with their number.
+    Returns the number of items written.
+    """
+    count = 0
+    with atomic_open(path, 'w', encoding='utf-8') as stream:
+        stream.write(head)
+        for item in items:
+            stream.write(('\n' if count == 0 else ',\n') + json.dumps(item, separators=(',', ':')))
+            count += 1
+        stream.write(tail)
+    return count

@@ -1,12 +1,11 @@
 """COCO results export (``loadRes`` format): one RLE-encoded segmentation per nucleus of a label map."""
-import json
 from pathlib import Path
 from typing import Dict, Iterator, Sequence, Union
 
 import numpy as np
 from pycocotools import mask as mask_utils
 
-from .atomic import atomic_open
+from .atomic import write_json_items
 from .labels import NucleusCrop, iter_nuclei
 
 PathLike = Union[str, Path]
@@ -51,11 +50,4 @@ def iter_coco_results(labels: np.ndarray, scores: Sequence[float], image_id: int
 
 def write_coco_results(path: PathLike, labels: np.ndarray, scores: Sequence[float], image_id: int = 1) -> int:
     """Write the COCO results list (``[]`` without nuclei) for one image; returns the number of entries."""
-    count = 0
-    with atomic_open(path, 'w', encoding='utf-8') as stream:
-        stream.write('[')
-        for result in iter_coco_results(labels, scores, image_id):
-            stream.write(('\n' if count == 0 else ',\n') + json.dumps(result, separators=(',', ':')))
-            count += 1
-        stream.write('\n]\n')
-    return count
+    return write_json_items(path, '[', iter_coco_results(labels, scores, image_id), '\n]\n')

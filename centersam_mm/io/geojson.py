@@ -13,14 +13,13 @@ Coordinates are pixels of the image (x to the right, y down) at pixel centres, i
 a contour that touches itself (one-pixel-wide spur) is replaced by its convex hull, and nuclei too thin
 to enclose any area by a rectangle around their pixels.
 """
-import json
 from pathlib import Path
 from typing import Dict, Iterator, List, Sequence, Union
 
 import cv2
 import numpy as np
 
-from .atomic import atomic_open
+from .atomic import write_json_items
 from .labels import NucleusCrop, iter_nuclei
 
 PathLike = Union[str, Path]
@@ -96,11 +95,5 @@ def write_geojson(path: PathLike, labels: np.ndarray, scores: Sequence[float],
     Returns:
         the number of features written (0 gives ``{"type": "FeatureCollection", "features": []}``).
     """
-    count = 0
-    with atomic_open(path, 'w', encoding='utf-8') as stream:
-        stream.write('{"type": "FeatureCollection", "features": [')
-        for feature in iter_features(labels, scores, object_type):
-            stream.write(('\n' if count == 0 else ',\n') + json.dumps(feature, separators=(',', ':')))
-            count += 1
-        stream.write('\n]}\n')
-    return count
+    return write_json_items(path, '{"type": "FeatureCollection", "features": [',
+                            iter_features(labels, scores, object_type), '\n]}\n')

@@ -12,8 +12,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_tool(args: list, timeout: int = 900) -> subprocess.CompletedProcess:
-    env = {**os.environ, 'OMP_NUM_THREADS': '1', 'PYTHONUNBUFFERED': '1',
-           'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD': '1'}  # MMEngine training checkpoints hold objects
+    env = {**os.environ, 'OMP_NUM_THREADS': '1', 'PYTHONUNBUFFERED': '1'}
     return subprocess.run([sys.executable, *args], cwd=REPO_ROOT, env=env, capture_output=True,
                           text=True, timeout=timeout)
 
