@@ -9,6 +9,8 @@ if find_spec('mmdet') is not None:  # the registered parts need mmdet; the conve
     from .nucleus_coco import NucleusCocoDataset  # noqa: F401
     from .monuseg import MoNuSegDataset  # noqa: F401
     from .tissuenet import TissueNetDataset  # noqa: F401
+    from .image_group_balanced_dataset import ImageGroupBalancedDataset  # noqa: F401
     from .transforms import *  # noqa: F401,F403
 
-__all__ = ['converters', 'NucleusCocoDataset', 'DSB2018Dataset', 'MoNuSegDataset', 'TissueNetDataset']
+__all__ = ['converters', 'NucleusCocoDataset', 'DSB2018Dataset', 'MoNuSegDataset', 'TissueNetDataset',
+           'ImageGroupBalancedDataset']
