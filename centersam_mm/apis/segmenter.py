@@ -61,9 +61,15 @@ def resolve_config(model: PathLike) -> Path:
 class MMDetInstanceFn:
     """Instance function (see :mod:`.tiling`) running an MMDetection detector that predicts masks.
 
-    Images go through ``inference_detector`` as in-memory arrays. A model that re-reads the original image
-    from the data sample's ``img_path`` (and so fails on arrays, which have none) is detected on the first
-    call and from then on given each image/tile as a temporary lossless PNG (one warning).
+    Images go through the config's test pipeline as in-memory arrays and ``model.test_step``, as in
+    ``inference_detector``. A model that re-reads the original image from the data sample's ``img_path`` (and
+    so fails on arrays, which have none) is detected on the first call and from then on given each image/tile
+    as a temporary lossless PNG (one warning).
+
+    Whole-image steps: a step whose output depends on the size of its input (CLAHE: an 8×8 grid over the
+    input) would treat a tile differently from the whole image. :meth:`prepare` runs those steps once on the
+    whole image; each tile then passes ``prepared`` (its crop of that result), which the pipeline takes in
+    their place. A SAM segmenter that re-reads the file still sees the raw tile, as in training.
 
     Args:
         model: config path/name, or a detector already built by ``init_detector`` (has ``.cfg``).
@@ -72,7 +78,8 @@ class MMDetInstanceFn:
         score_thr: instances below it are dropped before their masks leave the model's device.
         input_scale: if set, every image/tile is resized by this factor (keeping its aspect ratio) instead
             of by the config's ``Resize`` (e.g. to a fixed 512x512), so tiles and whole images are seen at the
-            same scale.
+            same scale; a SAM segmenter inside the model (``model.segmenter.input_scale``) is set to the same
+            factor, so it encodes fixed-scale windows instead of fitting each input to its own size.
     """
 
     def __init__(self, model: Any, weights: Optional[PathLike] = None, device: str = 'cpu',
@@ -81,15 +88,42 @@ class MMDetInstanceFn:
             model = build_detector(resolve_config(model), weights, device)
         self.model = model
         self.score_thr = score_thr
-        self.pipeline = build_ndarray_test_pipeline(model.cfg, input_scale=input_scale)
-        self.file_pipeline = build_ndarray_test_pipeline(model.cfg, from_file=True, input_scale=input_scale)
+        self.tile_align = None
+        if input_scale is not None:
+            self._align_to_scale(input_scale)
+        self.whole_image_steps = [step for step in _test_pipeline_steps(model.cfg) if _is_whole_image_step(step)]
+        self.pipelines = {(from_file, prepared): build_ndarray_test_pipeline(model.cfg, from_file, input_scale,
+                                                                             prepared)
+                          for from_file in (False, True) for prepared in (False, True)}
         self.needs_file: Optional[bool] = None  # unknown until the first call
 
-    def __call__(self, image: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-        """(h, w, 3) RGB uint8 → ((N, h, w) bool masks, (N,) float scores)."""
+    def _align_to_scale(self, input_scale: float) -> None:
+        """Tiles start on the detector's pixel grid; a SAM segmenter encodes at ``input_scale`` on that grid.
+
+        The data preprocessor pads inputs to a multiple of its ``pad_size_divisor`` (the network's total
+        stride); tiles starting on multiples of it (in input pixels) see exactly the whole image's grid.
+        """
+        divisor = int(getattr(self.model.data_preprocessor, 'pad_size_divisor', 1) or 1)
+        self.tile_align = max(1, round(divisor / input_scale))
+        segmenter = getattr(self.model, 'segmenter', None)
+        if hasattr(segmenter, 'input_scale'):
+            segmenter.input_scale, segmenter.window_align = input_scale, divisor
+
+    def prepare(self, image: np.ndarray) -> Optional[np.ndarray]:
+        """The whole-image steps (e.g. CLAHE) applied to an (H, W, 3) RGB image: (H, W, 3) BGR, or None."""
+        if not self.whole_image_steps:
+            return None
+        from mmdet.registry import TRANSFORMS
+        results = dict(img=np.ascontiguousarray(image[..., ::-1]))  # mmdet pipelines work in BGR
+        for step in self.whole_image_steps:
+            results = TRANSFORMS.build(step)(results)
+        return results['img']
+
+    def __call__(self, image: np.ndarray, prepared: Optional[np.ndarray] = None) -> Tuple[np.ndarray, np.ndarray]:
+        """(h, w, 3) RGB uint8 [+ its crop of :meth:`prepare`] → ((N, h, w) bool masks, (N,) float scores)."""
         if self.needs_file is None:
             try:
-                sample = self._infer_array(image)
+                sample = self._infer(image, prepared, from_file=False)
                 self.needs_file = False
             except ValueError as error:
                 if 'img_path' not in str(error):
@@ -98,22 +132,27 @@ class MMDetInstanceFn:
                               'passing each image/tile as a temporary PNG')
                 self.needs_file = True
         if self.needs_file:
-            sample = self._infer_file(image)
+            sample = self._infer(image, prepared, from_file=True)
         return self._masks_and_scores(sample.pred_instances)
 
-    def _infer_array(self, image: np.ndarray) -> Any:
-        """DetDataSample for an in-memory RGB image."""
-        from mmdet.apis import inference_detector
-        bgr = np.ascontiguousarray(image[..., ::-1])  # mmdet pipelines load images as BGR
-        return inference_detector(self.model, bgr, test_pipeline=self.pipeline)
-
-    def _infer_file(self, image: np.ndarray) -> Any:
-        """DetDataSample for an RGB image written to a temporary PNG first."""
-        from mmdet.apis import inference_detector
+    def _infer(self, image: np.ndarray, prepared: Optional[np.ndarray], from_file: bool) -> Any:
+        """DetDataSample for an RGB image, given in memory or (``from_file``) as a temporary PNG."""
+        pipeline = self.pipelines[(from_file, prepared is not None)]
+        data = dict(img_id=0, prepared_img=prepared)
+        if not from_file:
+            return self._test_step(pipeline, dict(data, img=np.ascontiguousarray(image[..., ::-1])))
         with tempfile.TemporaryDirectory(prefix='centersam_') as folder:
             path = str(Path(folder) / 'image.png')
             cv2.imwrite(path, cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 1])
-            return inference_detector(self.model, path, test_pipeline=self.file_pipeline)
+            return self._test_step(pipeline, dict(data, img_path=path))
+
+    def _test_step(self, pipeline: Callable, data: dict) -> Any:
+        """What ``inference_detector`` does with one input: pipeline, batch of one, ``model.test_step``."""
+        import torch
+        data = pipeline(data)
+        batch = dict(inputs=[data['inputs']], data_samples=[data['data_samples']])
+        with torch.no_grad():
+            return self.model.test_step(batch)[0]
 
     def _masks_and_scores(self, instances: Any) -> Tuple[np.ndarray, np.ndarray]:
         """(N, h, w) bool masks and (N,) scores of the instances scoring at least ``score_thr``."""
@@ -121,6 +160,26 @@ class MMDetInstanceFn:
         masks = instances.masks[keep]
         masks = masks.cpu().numpy() if hasattr(masks, 'cpu') else np.asarray(masks)
         return masks.astype(bool, copy=False), instances.scores[keep].cpu().numpy()
+
+
+class TakePreparedImage:
+    """Pipeline step standing in for the whole-image steps: ``img`` ← ``prepared_img`` (see MMDetInstanceFn)."""
+
+    def __call__(self, results: dict) -> dict:
+        results['img'] = results.pop('prepared_img')
+        return results
+
+
+def _is_whole_image_step(step: dict) -> bool:
+    """True for pipeline steps whose output depends on the input's size (CLAHE's grid of tiles)."""
+    return 'CLAHE' in str(step['type'])
+
+
+def _test_pipeline_steps(cfg: Any) -> List[dict]:
+    """Copies of the config's test pipeline steps, without annotation loading."""
+    from mmdet.utils import get_test_pipeline_cfg
+    return [copy.deepcopy(step) for step in get_test_pipeline_cfg(cfg)
+            if 'LoadAnnotations' not in str(step['type'])]
 
 
 def build_detector(config_path: PathLike, weights: Optional[PathLike], device: str) -> Any:
@@ -155,22 +214,24 @@ def _build_composite_detector(cfg: Any, weights: Optional[PathLike], device: str
     return model.to(device).eval()
 
 
-def build_ndarray_test_pipeline(cfg: Any, from_file: bool = False, input_scale: Optional[float] = None) -> Callable:
+def build_ndarray_test_pipeline(cfg: Any, from_file: bool = False, input_scale: Optional[float] = None,
+                                prepared: bool = False) -> Callable:
     """The config's test pipeline, loading from an in-memory array and without annotation loading.
 
     This is what ``DetInferencer`` does: ``LoadImageFromNDArray`` replaces the file loader (unless
     ``from_file``) and ``LoadAnnotations`` steps are dropped (there are no annotations at inference).
-    With ``input_scale``, ``Resize`` steps become a resize by that factor (aspect ratio kept).
+    With ``input_scale``, ``Resize`` steps become a resize by that factor (aspect ratio kept). With
+    ``prepared``, the whole-image steps (CLAHE) are replaced by :class:`TakePreparedImage`.
     """
     from mmcv.transforms import Compose
-    from mmdet.utils import get_test_pipeline_cfg
-    steps = [copy.deepcopy(step) for step in get_test_pipeline_cfg(cfg)
-             if 'LoadAnnotations' not in str(step['type'])]
+    steps = _test_pipeline_steps(cfg)
     if not from_file:
         steps[0]['type'] = 'mmdet.LoadImageFromNDArray'
     if input_scale is not None:
         steps = [dict(type='Resize', scale_factor=input_scale, keep_ratio=True) if 'Resize' in str(step['type'])
                  else step for step in steps]
+    if prepared:
+        steps = [TakePreparedImage() if _is_whole_image_step(step) else step for step in steps]
     return Compose(steps)
 
 
@@ -240,13 +301,21 @@ class NucleusSegmenter:
         return self.predict_rgb(image, on_tile_done)
 
     def predict_rgb(self, image: np.ndarray, on_tile_done: Optional[Callable[[], None]] = None) -> NucleusResult:
-        """Segment an (H, W, 3) RGB uint8 image (tiled when a side exceeds ``tile_size``)."""
+        """Segment an (H, W, 3) RGB uint8 image (tiled when a side exceeds ``tile_size``).
+
+        When tiled, the model's whole-image steps (CLAHE) run once on the whole image first
+        (:meth:`MMDetInstanceFn.prepare`), so every tile is equalised as in the whole image.
+        """
+        prepared = None
+        if self.num_tiles(*image.shape[:2]) > 1 and hasattr(self.instance_fn, 'prepare'):
+            prepared = self.instance_fn.prepare(image)
         return segment_tiled(image, self.instance_fn, self.tile_size, self.tile_overlap, self.score_thr,
-                             self.min_area, on_tile_done)
+                             self.min_area, on_tile_done, getattr(self.instance_fn, 'tile_align', None), prepared)
 
     def num_tiles(self, height: int, width: int) -> int:
         """How many tiles an (height, width) image is cut into."""
-        return len(make_tiles(height, width, self.tile_size, self.tile_overlap))
+        return len(make_tiles(height, width, self.tile_size, self.tile_overlap,
+                              getattr(self.instance_fn, 'tile_align', None)))
 
     def __call__(self, images: Union[ImageInput, Sequence[ImageInput]]) -> Union[np.ndarray, List[np.ndarray]]:
         """Label map(s) (H, W) uint16/uint32 of one image or a list of images."""

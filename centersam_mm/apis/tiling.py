@@ -11,69 +11,18 @@ cut nor duplicate it. Memory: one tile's instances at a time plus the output lab
 per pixel); pixels where owned nuclei from different tiles overlap go to the higher score, as in a whole
 image.
 """
-from dataclasses import dataclass
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import numpy as np
 from scipy import ndimage
 
 from ..evaluation.functional.label_map import instances_to_label_map
 from ..io.labels import compact_label_dtype
+from ..utils.tile_grid import Tile, core_bounds, make_tiles, tile_starts  # noqa: F401  (re-exported)
 from .result import NucleusResult
 
 InstanceFn = Callable[[np.ndarray], Tuple[np.ndarray, np.ndarray]]
 _ROWS_PER_CHUNK = 1024  # rows processed at once when counting/relabelling the whole label map
-
-
-@dataclass(frozen=True)
-class Tile:
-    """One tile: pixel region ``[y0, y1) × [x0, x1)`` and core ``[core_y0, core_y1) × [core_x0, core_x1)``.
-
-    Core bounds are floats (the middle of an overlap may fall between pixels); outer cores extend to ±inf.
-    """
-    y0: int
-    y1: int
-    x0: int
-    x1: int
-    core_y0: float
-    core_y1: float
-    core_x0: float
-    core_x1: float
-
-    def owns(self, centre_x: float, centre_y: float) -> bool:
-        """True if the point (image pixels) lies in this tile's core."""
-        return self.core_x0 <= centre_x < self.core_x1 and self.core_y0 <= centre_y < self.core_y1
-
-
-def tile_starts(length: int, tile_size: int, overlap: int) -> List[int]:
-    """Start offsets of tiles covering ``[0, length)``: stride ``tile_size - overlap``, last tile flush right."""
-    if tile_size <= overlap:
-        raise ValueError(f'tile size ({tile_size}) must exceed the overlap ({overlap})')
-    if length <= tile_size:
-        return [0]
-    starts = list(range(0, length - tile_size, tile_size - overlap))
-    return starts + [length - tile_size]
-
-
-def core_bounds(starts: Sequence[int], tile_size: int) -> List[Tuple[float, float]]:
-    """(low, high) ownership bounds along one axis: the middles of consecutive tiles' overlaps."""
-    middles = [(next_start + start + tile_size) / 2 for start, next_start in zip(starts, starts[1:])]
-    lows = [-np.inf] + middles
-    highs = middles + [np.inf]
-    return list(zip(lows, highs))
-
-
-def make_tiles(height: int, width: int, tile_size: Optional[int], overlap: int) -> List[Tile]:
-    """Row-major tiles covering an (height, width) image; a single tile if ``tile_size`` is falsy or fits."""
-    if not tile_size:
-        return [Tile(0, height, 0, width, -np.inf, np.inf, -np.inf, np.inf)]
-    y_starts, x_starts = tile_starts(height, tile_size, overlap), tile_starts(width, tile_size, overlap)
-    tiles = []
-    for y0, (core_y0, core_y1) in zip(y_starts, core_bounds(y_starts, tile_size)):
-        for x0, (core_x0, core_x1) in zip(x_starts, core_bounds(x_starts, tile_size)):
-            tiles.append(Tile(y0, min(y0 + tile_size, height), x0, min(x0 + tile_size, width),
-                              core_y0, core_y1, core_x0, core_x1))
-    return tiles
 
 
 def instances_to_labels(instances: np.ndarray, scores: np.ndarray, score_thr: float = 0.0,
@@ -180,7 +129,8 @@ class LabelMapStitcher:
 
 def segment_tiled(image: np.ndarray, instance_fn: InstanceFn, tile_size: Optional[int] = 1024,
                   overlap: int = 128, score_thr: float = 0.0, min_area: int = 0,
-                  on_tile_done: Optional[Callable[[], None]] = None) -> NucleusResult:
+                  on_tile_done: Optional[Callable[[], None]] = None, align: Optional[int] = None,
+                  prepared: Optional[np.ndarray] = None) -> NucleusResult:
     """Segment an (H, W, 3) image tile by tile (one tile when it fits in ``tile_size``).
 
     Args:
@@ -190,12 +140,19 @@ def segment_tiled(image: np.ndarray, instance_fn: InstanceFn, tile_size: Optiona
         overlap: minimum overlap of neighbouring tiles in pixels; nuclei must be narrower than it.
         score_thr, min_area: see :func:`instances_to_labels`.
         on_tile_done: called after each tile (progress display).
+        align: tile starts on multiples of it (see :func:`~centersam_mm.utils.tile_grid.tile_starts`).
+        prepared: (H, W, C) image after the instance function's whole-image steps; when given, each tile is
+            run as ``instance_fn(tile_image, prepared_tile)``.
     """
     height, width = image.shape[:2]
     stitcher = LabelMapStitcher(height, width)
-    for tile in make_tiles(height, width, tile_size, overlap):
+    for tile in make_tiles(height, width, tile_size, overlap, align):
         tile_image = np.ascontiguousarray(image[tile.y0:tile.y1, tile.x0:tile.x1])
-        instances, scores = instance_fn(tile_image)
+        if prepared is None:
+            instances, scores = instance_fn(tile_image)
+        else:
+            instances, scores = instance_fn(tile_image, np.ascontiguousarray(prepared[tile.y0:tile.y1,
+                                                                                      tile.x0:tile.x1]))
         tile_labels, tile_scores = instances_to_labels(instances, scores, score_thr, min_area)
         del instances
         stitcher.add_tile(tile, tile_labels, tile_scores)

@@ -46,6 +46,19 @@ def test_tile_starts_cover_with_overlap():
         tile_starts(1000, 64, 64)
 
 
+def test_aligned_tile_starts_hand_computed():
+    # stride (512 - 128) // 32 * 32 = 384; the second tile reaches 384 + 512 > 600 and is cut at 600
+    assert tile_starts(600, 512, 128, align=32) == [0, 384]
+    # stride (256 - 64) // 32 * 32 = 192: 0, 192, ..., 768 (768 + 256 >= 1000)
+    assert tile_starts(1000, 256, 64, align=32) == [0, 192, 384, 576, 768]
+    assert tile_starts(1000, 256, 100, align=32) == [0, 128, 256, 384, 512, 640, 768]  # stride 156 -> 128
+    assert tile_starts(512, 512, 128, align=32) == [0]
+    with pytest.raises(ValueError):
+        tile_starts(1000, 256, 240, align=32)  # stride 16 < alignment
+    tiles = make_tiles(600, 600, 512, 128, align=32)
+    assert [(t.x0, t.x1) for t in tiles[:2]] == [(0, 512), (384, 600)] and tiles[0].core_x1 == 448.0
+
+
 def test_every_point_owned_by_exactly_one_tile():
     tiles = make_tiles(700, 1000, 256, 64)
     assert len(tiles) == 4 * 5

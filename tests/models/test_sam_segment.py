@@ -93,3 +93,29 @@ def test_box_mask_input_rasterises_the_box():
     assert (m[0, 0, 8:20, 4:12] == 1).all() and (m[0, 0, :8] == -1).all()
     assert (m[0, 0, :, 12:] == -1).all() and int((m[0] == 1).sum()) == 12 * 8
     assert (m[1, 0, 4:6, 4:8] == 1).all() and int((m[1] == 1).sum()) == 2 * 4
+
+
+def test_fixed_scale_windows_match_each_window_alone():
+    """With ``input_scale``, a 200×300 image is encoded in 128-pixel windows (img_size 128, overlap 32,
+    starts on multiples of 32: 0, 96 (rows); 0, 96, 192 (columns)); each box's mask equals the one from
+    segmenting its window's crop on its own, and a box is decoded on the window whose core holds its centre.
+    """
+    model = _model(input_scale=1.0, window_overlap=32, window_align=32)
+    image = _image(200, 300)
+    boxes = np.array([[10, 10, 40, 50],      # centre (25, 30): window rows 0-128, columns 0-128
+                      [150, 120, 180, 160],  # centre (165, 140): cores split at 112 and 208 -> cols 96-224, rows 96-200
+                      [250, 20, 290, 60]], dtype=np.float32)  # centre (270, 40): window columns 192-300
+    whole = model.segment(image, boxes)
+    windows = [(0, 128, 0, 128), (96, 200, 96, 224), (0, 128, 192, 300)]
+    for box, (y0, y1, x0, x1), mask, iou in zip(boxes, windows, whole.masks, whole.iou_pred):
+        alone = model.segment(image[y0:y1, x0:x1], box[None] - np.array([x0, y0, x0, y0], np.float32))
+        assert torch.equal(mask[y0:y1, x0:x1], alone.masks[0])
+        assert not mask.any() or (mask.nonzero()[:, 0].min() >= y0 and mask.nonzero()[:, 1].min() >= x0)
+        assert torch.allclose(iou, alone.iou_pred[0])
+
+
+def test_fixed_scale_resizes_by_the_factor():
+    """input_scale 0.5 on a 100×200 image: the encoder input is 50×100 (no fitting to 128)."""
+    model = _model(input_scale=0.5)
+    _, in_hw, orig_hw = model.prepare_image(_image(100, 200), model.input_scale)
+    assert in_hw == (50, 100) and orig_hw == (100, 200)

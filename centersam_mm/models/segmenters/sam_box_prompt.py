@@ -6,6 +6,13 @@ image frame; internally the image is resized so its longest side is the arch's
 (after normalisation, as ``Sam.preprocess``) to a square, and boxes are scaled
 by the same factors ("encoder-input" frame).
 
+With ``input_scale`` set, the image is instead resized by that fixed factor; an
+image that is then larger than ``img_size`` is encoded in overlapping windows of
+``img_size`` (encoder-input pixels), each box decoded on the window whose core
+holds its centre (:mod:`centersam_mm.utils.tile_grid`). A nucleus is then seen at
+the same scale, in the same window, whatever the size of the image around it, so
+tiled and whole-image inference agree.
+
 State-dict keys are those of Meta's ``Sam``: ``image_encoder.*``,
 ``prompt_encoder.*``, ``mask_decoder.*`` (``pixel_mean``/``pixel_std`` are
 non-persistent buffers, as in ``Sam``), so official checkpoints load unchanged.
@@ -22,6 +29,7 @@ from mmengine.model import BaseModel
 from mmengine.structures import InstanceData
 from torch import Tensor
 
+from ...utils.tile_grid import make_tiles
 from ..losses.sam_mask_loss import sam_mask_loss
 from .box_jitter import jitter_boxes
 from .decoding import (Windows, assign_window_sizes, box_mask_input, box_windows, crop_windows,
@@ -70,6 +78,13 @@ class SAMBoxPromptSegmenter(BaseModel):
         chunk_size: boxes decoded at once (bounds memory).
         mask_threshold: logit threshold of a foreground pixel.
         trainable: sub-modules trained by ``loss`` (others frozen).
+        input_scale: resize factor from the original image to the encoder input (``None``:
+            longest side to ``img_size``, as SAM); larger results are encoded in windows.
+        window_overlap: overlap of encoding windows in encoder-input pixels (with
+            ``input_scale``); boxes wider than it may be cut at a window edge.
+        window_align: window starts are multiples of this many encoder-input pixels
+            (:func:`~centersam_mm.utils.tile_grid.tile_starts`); tiled inference aligns its
+            tiles the same way, so a tile and the whole image share encoding windows.
         box_mask_prompt: also give each box as a dense prompt (its rasterised mask through
             SAM's own mask encoder, ``PromptEncoder.mask_downscaling``). Off for Meta's
             models (trained without it); on for ``sam_small``, where it removes the long
@@ -88,6 +103,9 @@ class SAMBoxPromptSegmenter(BaseModel):
                  trainable: Sequence[str] = ('image_encoder', 'prompt_encoder', 'mask_decoder'),
                  train_cfg: Optional[dict] = None,
                  box_mask_prompt: bool = False,
+                 input_scale: Optional[float] = None,
+                 window_overlap: int = 128,
+                 window_align: int = 32,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
@@ -103,6 +121,9 @@ class SAMBoxPromptSegmenter(BaseModel):
         self.train_cfg = {**DEFAULT_TRAIN_CFG, **(train_cfg or {})}
         self.trainable = tuple(trainable)
         self.box_mask_prompt = box_mask_prompt
+        self.input_scale = input_scale
+        self.window_overlap = window_overlap
+        self.window_align = window_align
         if checkpoint is not None:
             from ...utils.checkpoints import load_sam_checkpoint
             load_sam_checkpoint(self, checkpoint)
@@ -125,16 +146,18 @@ class SAMBoxPromptSegmenter(BaseModel):
         return self.pixel_mean.device
 
     # ------------------------------------------------------------- image side
-    def input_size(self, hw: Tuple[int, int]) -> Tuple[int, int]:
-        """Size (h, w) of an image of size ``hw`` after resizing its longest side to img_size."""
-        scale = self.arch.img_size / max(hw)
+    def input_size(self, hw: Tuple[int, int], scale: Optional[float] = None) -> Tuple[int, int]:
+        """Size (h, w) of an image of size ``hw`` resized by ``scale`` (default: longest side to img_size)."""
+        scale = scale or self.arch.img_size / max(hw)
         return int(hw[0] * scale + 0.5), int(hw[1] * scale + 0.5)
 
-    def prepare_image(self, image: ImageLike) -> Tuple[Tensor, Tuple[int, int], Tuple[int, int]]:
+    def prepare_image(self, image: ImageLike,
+                      scale: Optional[float] = None) -> Tuple[Tensor, Tuple[int, int], Tuple[int, int]]:
         """RGB image -> normalised, padded 1×3×S×S encoder input.
 
         Args:
             image: H×W×3 uint8 RGB array, or 3×H×W / 1×3×H×W tensor (RGB, 0-255).
+            scale: resize factor (default: longest side to img_size); the result must fit in S×S.
 
         Returns:
             (input 1×3×S×S, input (h, w) before padding, original (H, W)).
@@ -143,7 +166,7 @@ class SAMBoxPromptSegmenter(BaseModel):
             if isinstance(image, np.ndarray) else image
         x = x.reshape(-1, *x.shape[-3:])[:1].to(self.device, torch.float32)
         orig_hw = tuple(x.shape[-2:])
-        in_hw = self.input_size(orig_hw)
+        in_hw = self.input_size(orig_hw, scale)
         x = F.interpolate(x, in_hw, mode='bilinear', align_corners=False, antialias=True)
         return self.normalize_and_pad(x, [in_hw]), in_hw, orig_hw
 
@@ -207,7 +230,7 @@ class SAMBoxPromptSegmenter(BaseModel):
     @torch.no_grad()
     def segment(self, image: ImageLike, boxes: Union[Tensor, np.ndarray],
                 chunk_size: Optional[int] = None) -> SegmentResult:
-        """Masks for boxes on one image; the image is encoded once.
+        """Masks for boxes on one image; the image is encoded once (or once per window, see the module).
 
         Args:
             image: H×W×3 uint8 RGB array or (1×)3×H×W RGB tensor.
@@ -217,17 +240,40 @@ class SAMBoxPromptSegmenter(BaseModel):
         Returns:
             ``SegmentResult(masks N×H×W bool, iou_pred (N,))`` on the model's device.
         """
-        x, in_hw, orig_hw = self.prepare_image(image)
         boxes = torch.as_tensor(boxes, dtype=torch.float32, device=self.device).reshape(-1, 4)
+        if self.input_scale is None:
+            return self._segment_window(image, boxes, chunk_size, None)
+        height, width = _image_hw(image)
+        masks = torch.zeros((len(boxes), height, width), dtype=torch.bool, device=self.device)
+        iou_pred = torch.zeros(len(boxes), device=self.device)
+        side = int(self.arch.img_size / self.input_scale)  # window side, original pixels
+        overlap = min(side - 1, math.ceil(self.window_overlap / self.input_scale))
+        align = max(1, round(self.window_align / self.input_scale))
+        centres = ((boxes[:, :2] + boxes[:, 2:]) / 2).tolist()
+        for tile in make_tiles(height, width, side, overlap, align):
+            owned = torch.tensor([tile.owns(x, y) for x, y in centres], dtype=torch.bool, device=self.device)
+            if not owned.any():
+                continue
+            offset = boxes.new_tensor([tile.x0, tile.y0] * 2)
+            window = self._segment_window(_crop_image(image, tile.y0, tile.y1, tile.x0, tile.x1),
+                                          boxes[owned] - offset, chunk_size, self.input_scale)
+            masks[owned, tile.y0:tile.y1, tile.x0:tile.x1] = window.masks
+            iou_pred[owned] = window.iou_pred
+        return SegmentResult(masks, iou_pred)
+
+    def _segment_window(self, image: ImageLike, boxes: Tensor, chunk_size: Optional[int],
+                        scale: Optional[float]) -> SegmentResult:
+        """:meth:`segment` on one encoder input: ``image`` resized by ``scale`` (default: to fit)."""
+        x, in_hw, orig_hw = self.prepare_image(image, scale)
         masks = torch.zeros((len(boxes), *orig_hw), dtype=torch.bool, device=self.device)
         iou_pred = torch.zeros(len(boxes), device=self.device)
         if len(boxes) == 0:
             return SegmentResult(masks, iou_pred)
         embedding = self.image_encoder(x)
-        scale = boxes.new_tensor([in_hw[1] / orig_hw[1], in_hw[0] / orig_hw[0]] * 2)
+        box_scale = boxes.new_tensor([in_hw[1] / orig_hw[1], in_hw[0] / orig_hw[0]] * 2)
         chunk = chunk_size or self.chunk_size
         for start in range(0, len(boxes), chunk):
-            for group in self.decode(embedding, boxes[start:start + chunk] * scale):
+            for group in self.decode(embedding, boxes[start:start + chunk] * box_scale):
                 iou_pred[start + group.index] = group.iou_pred
                 self._paste(group, masks, in_hw, start)
         return SegmentResult(masks, iou_pred)
@@ -340,6 +386,16 @@ def _resample_window(logits: Tensor, origin_px: Tuple[int, int], span: int,
     grid = torch.stack(torch.meshgrid(xs, ys, indexing='xy'), dim=-1)[None]
     return F.grid_sample(logits[None, None], grid.to(logits.dtype), mode='bilinear',
                          padding_mode='border', align_corners=False)[0, 0]
+
+
+def _image_hw(image: ImageLike) -> Tuple[int, int]:
+    """(H, W) of an H×W×3 array or a (1×)3×H×W tensor."""
+    return tuple(image.shape[:2]) if isinstance(image, np.ndarray) else tuple(image.shape[-2:])
+
+
+def _crop_image(image: ImageLike, y0: int, y1: int, x0: int, x1: int) -> ImageLike:
+    """Rows [y0, y1) and columns [x0, x1) of an H×W×3 array or a (1×)3×H×W tensor."""
+    return image[y0:y1, x0:x1] if isinstance(image, np.ndarray) else image[..., y0:y1, x0:x1]
 
 
 def _crop_masks(masks: Tensor, origin_px: Tensor, span: int) -> Tensor:
