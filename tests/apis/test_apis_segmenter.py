@@ -123,3 +123,23 @@ def test_default_model_tiled_matches_whole():
     tiled = tiled_segmenter.predict(mosaic)
     assert whole.num_nuclei > 100
     assert instance_metrics(whole.labels, tiled.labels)['f1_05'] >= 0.99
+
+
+def test_prepared_pipeline_takes_the_whole_image_clahe():
+    """Tiled runs equalise the whole image once: the per-tile pipeline takes its crop in place of CLAHE."""
+    pytest.importorskip('mmdet')
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from centersam_mm.apis.segmenter import build_ndarray_test_pipeline
+    init_default_scope('mmdet')
+    from centersam_mm.datasets.transforms.clahe import apply_clahe
+    cfg = Config.fromfile(str(find_repo_file(DEFAULT_CONFIG)))
+    rng = np.random.default_rng(0)
+    whole = rng.integers(0, 120, (300, 200, 3), dtype=np.uint8)
+    equalised = apply_clahe(whole)  # the config's step: clip 2, 8x8 grid over the whole image
+    tile, prepared_tile = whole[:128, :128], np.ascontiguousarray(equalised[:128, :128])
+    plain = build_ndarray_test_pipeline(cfg, input_scale=1.0)(dict(img=tile.copy(), img_id=0))
+    prepared = build_ndarray_test_pipeline(cfg, input_scale=1.0, prepared=True)(
+        dict(img=tile.copy(), img_id=0, prepared_img=prepared_tile))
+    assert np.array_equal(prepared['inputs'].permute(1, 2, 0).numpy(), prepared_tile)
+    assert not np.array_equal(plain['inputs'].permute(1, 2, 0).numpy(), prepared_tile)  # a tile's own CLAHE differs
