@@ -53,7 +53,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--score-thr', type=float, help="minimum score (default: the config's, else 0.3)")
     parser.add_argument('--min-area', type=int, help="minimum nucleus area in pixels (default: the config's)")
     parser.add_argument('--input-scale', type=float,
-                        help="resize every image/tile by this factor instead of the config's Resize (e.g. 512x512)")
+                        help="resize every image/tile by this factor instead of the config's Resize (e.g. 512x512); "
+                             'with it, tiled and whole-image results agree (docs/benchmarks.md, Inference)')
     parser.add_argument('--annotations', action='store_true',
                         help='GeoJSON objectType "annotation" (editable in QuPath) instead of "detection"')
     parser.add_argument('--model', choices=[STUB_MODEL], help=argparse.SUPPRESS)  # tests/benchmarks only
