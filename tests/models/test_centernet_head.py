@@ -87,6 +87,20 @@ def test_targets_for_hand_placed_boxes():
     assert heatmap[7, 10] == 0
 
 
+def test_edge_and_degenerate_boxes_make_valid_targets():
+    """A zero-width box on the right edge (a flipped crop-edge box) crashed MMDetection's get_targets with an
+    IndexError one cell past the map; it is dropped, and a box reaching past the input is clipped to it."""
+    head = _head()
+    gt = InstanceData(bboxes=torch.tensor([[128., 40., 128., 60.],     # zero width at x = 128 (the edge)
+                                           [100., 100., 140., 130.]]),  # reaches past the 128x128 input
+                      labels=torch.tensor([0, 0]))
+    targets, avg_factor = head.compute_targets([gt], [dict(batch_input_shape=(128, 128))], (1, 1, 32, 32))
+    # the second box becomes [100, 100, 128 - 1e-3, 128 - 1e-3]: centre (114, 114) px -> cell (28.5, 28.5)
+    assert avg_factor == 1
+    assert torch.nonzero(targets['center_heatmap_target'][0, 0] == 1).tolist() == [[28, 28]]
+    assert targets['wh_target'][0, :, 28, 28].tolist() == pytest.approx([7.0, 7.0], abs=1e-3)
+
+
 def _hand_made_outputs():
     heatmap = torch.zeros(1, 1, 16, 16)
     heatmap[0, 0, 4, 4] = 0.9    # peak

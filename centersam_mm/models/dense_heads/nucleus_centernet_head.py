@@ -8,10 +8,15 @@ what dense nucleus images need:
 * ``test_cfg.score_thr`` (the paper's theta = 0.1) drops weak peaks after decoding;
 * ``test_cfg.topk`` defaults to 1000, so images with hundreds of nuclei lose none;
 * ``topk`` larger than the heatmap (small images) is clamped instead of failing;
-* images packed without a ``border`` (plain ``Resize`` pipelines) decode with a zero border.
+* images packed without a ``border`` (plain ``Resize`` pipelines) decode with a zero border;
+* degenerate ground-truth boxes (zero width or height, e.g. a box at a crop edge that a flip
+  moved onto the far edge) are dropped and the others clipped to the input before targets are
+  drawn: MMDetection's ``get_targets`` would index one cell past the heatmap for a centre on the
+  right or bottom edge (``IndexError``, seen after 46 epochs of random crops).
 """
 from typing import Dict, List, Tuple
 
+import torch
 from mmdet.models.dense_heads import CenterNetHead
 from mmdet.registry import MODELS
 from mmengine.config import ConfigDict
@@ -48,9 +53,10 @@ class NucleusCenterNetHead(CenterNetHead):
     def compute_targets(self, batch_gt_instances: List[InstanceData], batch_img_metas: List[dict],
                         feat_shape: Tuple[int, ...]) -> Tuple[Dict[str, Tensor], float]:
         """Gaussian heatmap, wh, offset targets and their weights for a batch (feature shape B x C x h x w)."""
-        gt_bboxes = [gt.bboxes for gt in batch_gt_instances]
-        gt_labels = [gt.labels for gt in batch_gt_instances]
         img_shape = batch_img_metas[0]['batch_input_shape']
+        kept = [boxes_inside_input(gt.bboxes, img_shape) for gt in batch_gt_instances]
+        gt_bboxes = [boxes for boxes, _ in kept]
+        gt_labels = [gt.labels[keep] for gt, (_, keep) in zip(batch_gt_instances, kept)]
         return self.get_targets(gt_bboxes, gt_labels, feat_shape, img_shape)
 
     def loss_by_feat(self, center_heatmap_preds: List[Tensor], wh_preds: List[Tensor],
@@ -76,3 +82,18 @@ class NucleusCenterNetHead(CenterNetHead):
         results = super()._predict_by_feat_single(center_heatmap_pred, wh_pred, offset_pred, img_meta,
                                                   rescale=rescale, with_nms=with_nms)
         return results[results.scores >= self.test_cfg.get('score_thr', 0.0)]
+
+
+def boxes_inside_input(bboxes, img_shape: Tuple[int, int], eps: float = 1e-3) -> Tuple[Tensor, Tensor]:
+    """Boxes (N x 4 xyxy, pixels; a Tensor or mmdet ``HorizontalBoxes``) clipped to the input and without
+    degenerate ones, so every centre lies strictly inside the (h, w) input.
+
+    Returns:
+        (M x 4 clipped boxes, (N,) bool mask of the kept boxes).
+    """
+    boxes = bboxes.tensor if hasattr(bboxes, 'tensor') else torch.as_tensor(bboxes)
+    height, width = img_shape[:2]
+    upper = boxes.new_tensor([width, height, width, height]) - eps
+    clipped = torch.minimum(boxes.clamp(min=0), upper)
+    keep = (clipped[:, 2] > clipped[:, 0]) & (clipped[:, 3] > clipped[:, 1])
+    return clipped[keep], keep
