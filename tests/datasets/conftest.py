@@ -27,20 +27,22 @@ def tree_digest_fixture():
     return tree_digest
 
 
-@pytest.fixture(scope='session')
-def dsb_src() -> Path:
-    path = shared_data_dir() / 'dsb2018' / 'stage1_train'
+def shared_folder_or_skip(relative: str) -> Path:
+    """``relative`` under the shared data folder; the test is skipped when it is not there."""
+    path = shared_data_dir() / relative
     if not path.is_dir():
         pytest.skip(f'{path} not found (set CENTERSAM_SHARED_DATA)')
     return path
+
+
+@pytest.fixture(scope='session')
+def dsb_src() -> Path:
+    return shared_folder_or_skip('dsb2018/stage1_train')
 
 
 @pytest.fixture(scope='session')
 def monuseg_src() -> Path:
-    path = shared_data_dir() / 'monuseg' / 'MoNuSegTestData'
-    if not path.is_dir():
-        pytest.skip(f'{path} not found (set CENTERSAM_SHARED_DATA)')
-    return path
+    return shared_folder_or_skip('monuseg/MoNuSegTestData')
 
 
 @pytest.fixture

@@ -83,12 +83,16 @@ class TestCoco:
             parse_split_ratio(text)
 
 
+def _square(size: int, start: int, stop: int) -> np.ndarray:
+    """(size, size) bool mask, True on rows and columns [start, stop)."""
+    mask = np.zeros((size, size), bool)
+    mask[start:stop, start:stop] = True
+    return mask
+
+
 class TestDSB2018:
     def test_smaller_mask_wins_overlap(self):
-        big = np.zeros((6, 6), bool)
-        big[0:4, 0:4] = True
-        small = np.zeros((6, 6), bool)
-        small[3:5, 3:5] = True
+        big, small = _square(6, 0, 4), _square(6, 3, 5)
         label_map, overlapping = merge_masks([big, small])
         assert overlapping == 1
         assert label_map[3, 3] == 2 and label_map[0, 0] == 1
@@ -96,10 +100,7 @@ class TestDSB2018:
         assert label_map[3, 3] == 1
 
     def test_equal_areas_first_in_sorted_order_wins(self):
-        first = np.zeros((4, 4), bool)
-        first[0:2, 0:2] = True
-        second = np.zeros((4, 4), bool)
-        second[1:3, 1:3] = True
+        first, second = _square(4, 0, 2), _square(4, 1, 3)
         label_map, _ = merge_masks([first, second])
         assert label_map[1, 1] == 1
 
