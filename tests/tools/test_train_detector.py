@@ -14,12 +14,14 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 CENTERNET_CONFIGS = sorted(str(p.relative_to(REPO_ROOT)) for p in (REPO_ROOT / 'configs' / 'centernet').glob('*.py'))
 
 
-def tiny_options(data_root: Path, max_epochs: int = 1) -> list:
+def tiny_options(data_root: Path, max_epochs: int = 1, wrapped_train_set: bool = False) -> list:
     """--cfg-options retargeting a detector config to the tiny set (2 train images, batch 1: 2 iterations
-    per epoch), validating at the end, checkpointing every epoch."""
+    per epoch), validating at the end, checkpointing every epoch. ``wrapped_train_set``: the training set is
+    a dataset wrapper (e.g. ImageGroupBalancedDataset), whose inner ``dataset`` holds the data root."""
     root = f'{data_root}/'
+    train_set = 'train_dataloader.dataset.dataset' if wrapped_train_set else 'train_dataloader.dataset'
     return [
-        f'train_dataloader.dataset.data_root={root}', f'val_dataloader.dataset.data_root={root}',
+        f'{train_set}.data_root={root}', f'val_dataloader.dataset.data_root={root}',
         f'test_dataloader.dataset.data_root={root}',
         f'val_evaluator.0.ann_file={root}annotations/instances_val.json',
         f'test_evaluator.0.ann_file={root}annotations/instances_test.json',
@@ -49,16 +51,23 @@ def last_iteration(work_dir: Path) -> int:
 @pytest.mark.slow
 @pytest.mark.parametrize('config', CENTERNET_CONFIGS)
 def test_two_training_iterations_of_each_config(config, tiny_dsb, tmp_path):
+    from mmengine.config import Config
+    cfg = Config.fromfile(str(REPO_ROOT / config))
+    wrapped = 'dataset' in cfg.train_dataloader.dataset
     extra = []
+    if cfg.get('load_from'):  # a continuation (stage 2): start from the published detector's weights
+        extra = ['load_from=checkpoints/centernet_r18_dsb2018_cpu.pth']
     if 'hourglass' in config:  # the paper's hourglass is large: a two-iteration check of a slim one is enough
-        extra = ['model.backbone.stage_channels=[32,32,48,48,48,64]',
+        extra += ['model.backbone.stage_channels=[32,32,48,48,48,64]',
                  'model.backbone.feat_channel=32', 'model.bbox_head.in_channels=32',
                  'model.bbox_head.feat_channels=32']
     result = run_tool(['tools/train.py', config, '--work-dir', str(tmp_path),
-                       '--cfg-options', *tiny_options(tiny_dsb), *extra])
+                       '--cfg-options', *tiny_options(tiny_dsb, wrapped_train_set=wrapped), *extra])
     assert result.returncode == 0, result.stderr[-3000:]
-    assert last_iteration(tmp_path) == 2
+    assert last_iteration(tmp_path) == 2  # two images of the tiny set: no shape below 20 %, nothing repeated
     assert 'box/f1' in result.stdout + result.stderr
+    if extra and 'load_from' in extra[0]:
+        assert 'Load checkpoint from checkpoints/centernet_r18_dsb2018_cpu.pth' in result.stdout + result.stderr
 
 
 @pytest.mark.slow
