@@ -59,8 +59,8 @@ def test_two_training_iterations_of_each_config(config, tiny_dsb, tmp_path):
         extra = ['load_from=checkpoints/centernet_r18_dsb2018_cpu.pth']
     if 'hourglass' in config:  # the paper's hourglass is large: a two-iteration check of a slim one is enough
         extra += ['model.backbone.stage_channels=[32,32,48,48,48,64]',
-                 'model.backbone.feat_channel=32', 'model.bbox_head.in_channels=32',
-                 'model.bbox_head.feat_channels=32']
+                  'model.backbone.feat_channel=32', 'model.bbox_head.in_channels=32',
+                  'model.bbox_head.feat_channels=32']
     result = run_tool(['tools/train.py', config, '--work-dir', str(tmp_path),
                        '--cfg-options', *tiny_options(tiny_dsb, wrapped_train_set=wrapped), *extra])
     assert result.returncode == 0, result.stderr[-3000:]
