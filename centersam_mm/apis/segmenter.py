@@ -157,7 +157,7 @@ class MMDetInstanceFn:
     def _masks_and_scores(self, instances: Any) -> Tuple[np.ndarray, np.ndarray]:
         """(N, h, w) bool masks and (N,) scores of the instances scoring at least ``score_thr``."""
         keep = instances.scores >= self.score_thr
-        masks = instances.masks[keep]
+        masks = instances.masks if bool(keep.all()) else instances.masks[keep]  # no (N, h, w) copy if all kept
         masks = masks.cpu().numpy() if hasattr(masks, 'cpu') else np.asarray(masks)
         return masks.astype(bool, copy=False), instances.scores[keep].cpu().numpy()
 

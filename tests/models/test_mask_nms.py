@@ -30,3 +30,13 @@ def test_only_kept_masks_occupy_pixels():
     keep = suppress_covered_masks(torch.stack([a, b, c]), torch.tensor([0.9, 0.8, 0.7]), max_covered=0.5)
     assert keep.tolist() == [True, False, True]
     assert suppress_covered_masks(torch.zeros(0, 5, 5, dtype=torch.bool), torch.zeros(0), 0.5).tolist() == []
+
+
+def test_non_candidates_neither_kept_nor_occupying():
+    """A mask dropped before NMS (e.g. by SAM's predicted IoU) does not suppress the duplicate under it."""
+    best = _box_mask(0, 0, 4, 4)
+    duplicate = _box_mask(0, 0, 4, 5)
+    masks = torch.stack([duplicate, best])
+    keep = suppress_covered_masks(masks, torch.tensor([0.5, 0.9]), max_covered=0.5,
+                                  candidates=torch.tensor([True, False]))
+    assert keep.tolist() == [True, False]

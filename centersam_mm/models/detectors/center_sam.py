@@ -31,11 +31,13 @@ from ..segmenters.image_io import gt_boxes_tensor, original_image
 PROMPTS = ('detector', 'oracle')
 
 
-def suppress_covered_masks(masks: Tensor, scores: Tensor, max_covered: float) -> Tensor:
+def suppress_covered_masks(masks: Tensor, scores: Tensor, max_covered: float,
+                           candidates: Optional[Tensor] = None) -> Tensor:
     """Mask NMS: keep a mask unless more than ``max_covered`` of its pixels lie under higher-scoring kept masks.
 
     Two peaks on one nucleus give two near-identical SAM masks; painted into a label map, the weaker one
-    would survive as a sliver and count as a false positive. Args: masks (N, H, W) bool, scores (N,).
+    would survive as a sliver and count as a false positive. Args: masks (N, H, W) bool, scores (N,),
+    candidates (N,) bool: only these masks take part (default: all; saves masking a copy of ``masks``).
     Returns: (N,) bool, True for the masks kept.
     """
     keep = torch.zeros(len(masks), dtype=torch.bool, device=masks.device)
@@ -44,7 +46,10 @@ def suppress_covered_masks(masks: Tensor, scores: Tensor, max_covered: float) ->
     flat = masks.flatten(1)
     areas = flat.sum(1).clamp(min=1)
     occupied = torch.zeros_like(flat[0])
-    for index in scores.argsort(descending=True).tolist():
+    order = scores.argsort(descending=True)
+    if candidates is not None:
+        order = order[candidates[order]]
+    for index in order.tolist():
         covered = (flat[index] & occupied).sum()
         if covered <= max_covered * areas[index]:
             keep[index] = True
@@ -149,8 +154,8 @@ class CenterSAM(BaseDetector):
         result = self.segmenter.segment(image, boxes)
         keep = (result.iou_pred >= self.test_cfg['iou_thr']) & result.masks.flatten(1).any(1)
         if self.test_cfg.get('mask_nms_thr') is not None:
-            keep &= suppress_covered_masks(result.masks & keep[:, None, None], instances.scores.to(device),
-                                           self.test_cfg['mask_nms_thr'])
+            keep = suppress_covered_masks(result.masks, instances.scores.to(device), self.test_cfg['mask_nms_thr'],
+                                          candidates=keep)
         out = InstanceData(bboxes=boxes[keep], scores=instances.scores.to(device)[keep],
                            labels=instances.labels.to(device)[keep], masks=result.masks[keep])
         out.mask_scores = result.iou_pred[keep]
