@@ -10,9 +10,9 @@ Example::
 
 Following MMDetection's ``DetInferencer``: ``model`` is a config path or a config name found under the
 repository's ``configs/`` (e.g. ``'centersam_r18_sam-small_dsb2018_cpu'``), ``weights`` a checkpoint, and
-``device`` where to run. The model is built with ``mmdet.apis.init_detector`` and run with
-``inference_detector`` on in-memory arrays, so the config's test pipeline (resizing, CLAHE, ...) decides the
-preprocessing exactly as in testing. Images larger than ``tile_size`` are segmented in overlapping tiles
+``device`` where to run. The model is built with ``mmdet.apis.init_detector`` and run as
+``inference_detector`` runs it (test pipeline, ``model.test_step``) on in-memory arrays, so the config's test
+pipeline (resizing, CLAHE, ...) decides the preprocessing exactly as in testing. Images larger than ``tile_size`` are segmented in overlapping tiles
 (see :mod:`centersam_mm.apis.tiling`).
 """
 import copy
