@@ -138,7 +138,7 @@ class MMDetInstanceFn:
     def _infer(self, image: np.ndarray, prepared: Optional[np.ndarray], from_file: bool) -> Any:
         """DetDataSample for an RGB image, given in memory or (``from_file``) as a temporary PNG."""
         pipeline = self.pipelines[(from_file, prepared is not None)]
-        data = dict(img_id=0, prepared_img=prepared)
+        data = dict(img_id=0) if prepared is None else dict(img_id=0, prepared_img=prepared)
         if not from_file:
             return self._test_step(pipeline, dict(data, img=np.ascontiguousarray(image[..., ::-1])))
         with tempfile.TemporaryDirectory(prefix='centersam_') as folder:

@@ -3,9 +3,8 @@
 Works with any *instance function* ``image (h, w, 3) uint8 -> (instances, scores (N,))`` where
 ``instances`` is either (N, h, w) bool masks or an (h, w) integer label map (label ``i + 1`` ↔ ``scores[i]``).
 
-Ownership: tiles overlap by at least ``overlap`` pixels; the boundary between two neighbouring tiles is the
-middle of their overlap, so each tile's *core* is the tile minus half the overlap on its inner sides. A
-nucleus is kept only from the tile whose core holds the centre of its mask's box, hence exactly once. A
+Ownership (tile geometry in :mod:`centersam_mm.utils.tile_grid`): a nucleus is kept only from the tile whose
+core holds the centre of its mask's box, hence exactly once. A
 nucleus narrower than ``overlap`` whose centre is in a core lies wholly inside that tile, so seams neither
 cut nor duplicate it. Memory: one tile's instances at a time plus the output label map (uint32, 4 bytes
 per pixel); pixels where owned nuclei from different tiles overlap go to the higher score, as in a whole
