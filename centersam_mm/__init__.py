@@ -1,7 +1,7 @@
 """centersam_mm: CenterNet + Segment Anything nucleus instance segmentation for MMDetection 3.x.
 
 Importing the package registers its datasets, transforms, models and metrics into MMDetection's
-registries (configs load it with ``custom_imports = dict(imports=['centersam_mm'])``). The pure
+registries, and its optimizer wrapper into MMEngine's (configs load it with ``custom_imports = dict(imports=['centersam_mm'])``). The pure
 parts (dataset converters, ``evaluation.functional``, ``io``) need only numpy/scipy.
 """
 from importlib.util import find_spec
@@ -9,6 +9,6 @@ from importlib.util import find_spec
 __version__ = '0.1.0'
 
 if find_spec('mmdet') is not None:
-    from . import datasets, evaluation, models  # noqa: F401  (registers modules)
+    from . import datasets, engine, evaluation, models  # noqa: F401  (registers modules)
     from .utils.torch_compat import allow_mmengine_checkpoints
     allow_mmengine_checkpoints()

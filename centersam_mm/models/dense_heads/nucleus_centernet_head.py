@@ -39,6 +39,16 @@ class NucleusCenterNetHead(CenterNetHead):
     def __init__(self, *args, test_cfg: dict = None, **kwargs) -> None:
         super().__init__(*args, test_cfg=ConfigDict({**DEFAULT_TEST_CFG, **(test_cfg or {})}), **kwargs)
 
+    def forward_single(self, x: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        """Heatmap (sigmoid), wh and offset maps (B x C x h x w) of one level, always in float32.
+
+        Under bfloat16 autocast (``CPUAutocastOptimWrapper``) the backbone and neck run in bfloat16
+        but these three small branches leave autocast: bfloat16's step near 1 is 2**-8, so a
+        sigmoid output of 0.9999 would round to 1 and the focal loss's ``log(1 - p)`` would blow up.
+        """
+        with torch.autocast(device_type=x.device.type, enabled=False):
+            return super().forward_single(x.float())
+
     def losses_from_targets(self, center_heatmap_pred: Tensor, wh_pred: Tensor, offset_pred: Tensor,
                             targets: Dict[str, Tensor], avg_factor: float) -> Dict[str, Tensor]:
         """Heatmap focal loss and L1 wh / offset losses of one feature map (B x C x H/4 x W/4)."""
