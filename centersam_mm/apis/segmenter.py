@@ -182,8 +182,10 @@ def _test_pipeline_steps(cfg: Any) -> List[dict]:
             if 'LoadAnnotations' not in str(step['type'])]
 
 
-def build_detector(config_path: PathLike, weights: Optional[PathLike], device: str) -> Any:
+def build_detector(config_path: Union[PathLike, Any], weights: Optional[PathLike], device: str) -> Any:
     """``mmdet.apis.init_detector``, also for composite models whose config has no ``model.backbone``.
+
+    ``config_path`` is a config file or an already loaded (and possibly edited) ``mmengine.Config``.
 
     ``init_detector`` reads ``config.model.backbone`` (to clear its ``init_cfg``), which composite models such
     as CenterSAM (``model.detector`` + ``model.segmenter``) do not have; those are built with the same steps
@@ -191,7 +193,7 @@ def build_detector(config_path: PathLike, weights: Optional[PathLike], device: s
     """
     from mmengine.config import Config
     from mmdet.apis import init_detector
-    cfg = Config.fromfile(str(config_path))
+    cfg = config_path if isinstance(config_path, Config) else Config.fromfile(str(config_path))
     if 'pretrained' in cfg.model or 'backbone' in cfg.model:
         return init_detector(cfg, None if weights is None else str(weights), device=device)
     return _build_composite_detector(cfg, weights, device)

@@ -128,6 +128,24 @@ def test_decoding_of_a_hand_made_heatmap():
     assert torch.allclose(result.scores[order], torch.tensor([0.9, 0.3]))
 
 
+def test_box_nms_removes_a_second_peak_on_one_nucleus():
+    """Two peaks two cells apart, both 8x8 cells wide, on one large nucleus: box IoU (6*8) / (2*64 - 48) = 0.6."""
+    heatmap = torch.zeros(1, 1, 16, 16)
+    heatmap[0, 0, 6, 6] = 0.9
+    heatmap[0, 0, 6, 8] = 0.6  # outside the 3x3 max-pool window of the first peak: survives decoding
+    wh = torch.full((1, 2, 16, 16), 8.0)
+    offset = torch.zeros(1, 2, 16, 16)
+    meta = dict(batch_input_shape=(64, 64))
+
+    def decode(**test_cfg):
+        (result,) = _head(test_cfg=test_cfg).predict_by_feat([heatmap], [wh], [offset], [meta], rescale=False)
+        return result
+
+    assert len(decode()) == 2  # no NMS by default, as the paper's CenterNet
+    assert decode(nms=dict(type='nms', iou_threshold=0.5)).scores.tolist() == pytest.approx([0.9])
+    assert len(decode(nms=dict(type='nms', iou_threshold=0.7))) == 2  # IoU 0.6 < 0.7: both kept
+
+
 def test_decoding_keeps_more_than_a_thousand_peaks_when_asked():
     head = _head(test_cfg=dict(topk=1200, score_thr=0.1))
     heatmap = torch.zeros(1, 1, 128, 128)

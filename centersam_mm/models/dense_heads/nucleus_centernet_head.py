@@ -7,6 +7,7 @@ what dense nucleus images need:
 
 * ``test_cfg.score_thr`` (the paper's theta = 0.1) drops weak peaks after decoding;
 * ``test_cfg.topk`` defaults to 1000, so images with hundreds of nuclei lose none;
+* optional box NMS (``test_cfg.nms``) removes second peaks on one large nucleus;
 * ``topk`` larger than the heatmap (small images) is clamped instead of failing;
 * images packed without a ``border`` (plain ``Resize`` pipelines) decode with a zero border;
 * degenerate ground-truth boxes (zero width or height, e.g. a box at a crop edge that a flip
@@ -32,7 +33,8 @@ class NucleusCenterNetHead(CenterNetHead):
 
     Args:
         test_cfg (dict): ``topk`` peaks kept per image (default 1000), ``local_maximum_kernel``
-            (3: the max-pool NMS window), ``score_thr`` (0.1: peaks below are dropped).
+            (3: the max-pool NMS window), ``score_thr`` (0.1: peaks below are dropped), ``nms``
+            (default None: none; ``dict(type='nms', iou_threshold=t)`` for box NMS).
         **kwargs: as :class:`mmdet.models.dense_heads.CenterNetHead`.
     """
 
@@ -86,9 +88,15 @@ class NucleusCenterNetHead(CenterNetHead):
 
     def _predict_by_feat_single(self, center_heatmap_pred: Tensor, wh_pred: Tensor, offset_pred: Tensor,
                                 img_meta: dict, rescale: bool = True, with_nms: bool = False) -> InstanceData:
-        """Decode one image: boxes ``xyxy`` in input pixels (original pixels if ``rescale``), scores, labels."""
+        """Decode one image: boxes ``xyxy`` in input pixels (original pixels if ``rescale``), scores, labels.
+
+        Box NMS runs when ``with_nms`` or when ``test_cfg`` holds an ``nms`` dict (MMDetection's form,
+        e.g. ``dict(type='nms', iou_threshold=0.5)``): nuclei barely overlap, so two boxes with a high
+        IoU are two heatmap peaks on one large nucleus.
+        """
         img_meta = dict(img_meta)
         img_meta.setdefault('border', (0, 0, 0, 0))
+        with_nms = with_nms or self.test_cfg.get('nms') is not None
         results = super()._predict_by_feat_single(center_heatmap_pred, wh_pred, offset_pred, img_meta,
                                                   rescale=rescale, with_nms=with_nms)
         return results[results.scores >= self.test_cfg.get('score_thr', 0.0)]

@@ -1,0 +1,99 @@
+"""Choose CenterSAM's test thresholds on a split: run the model once, score every setting from the cache.
+
+    python tools/analysis_tools/sweep_thresholds.py CONFIG CHECKPOINT [--split val]
+        [--score-thrs 0.15 0.2 0.25 0.3] [--iou-thrs 0 0.5 0.6 0.7] [--mask-nms-thrs 0.3 0.5]
+        [--out sweep.csv]
+
+The model runs once on the split with the lowest ``score_thr``, no SAM-IoU gate and no mask NMS; its masks,
+detector scores and SAM-predicted IoUs are kept in memory. Each setting (score_thr x iou_thr x mask_nms_thr)
+then filters that cache exactly as ``CenterSAM._segment`` does (score >= score_thr, iou_pred >= iou_thr,
+non-empty, then ``suppress_covered_masks``) and is scored with ``NucleusInstanceMetric``'s functions
+(label map: the highest score wins a pixel). Prints one row per setting, best F1@0.5 first; ``--out`` writes
+them as CSV. Use on ``val`` only: the test split is for reporting.
+"""
+import argparse
+import csv
+import itertools
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+
+from centersam_mm.apis.segmenter import build_detector
+from centersam_mm.evaluation.functional import aggregate, instance_metrics, instances_to_label_map
+from centersam_mm.evaluation.label_files import read_label_map
+from centersam_mm.io.atomic import atomic_open
+from centersam_mm.models.detectors.center_sam import suppress_covered_masks
+
+REPORTED = ('f1_05', 'aji', 'pq', 'seg', 'dsb_map', 'pixel_dice', 'precision_05', 'recall_05')
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--split', default='val', help='annotation split (annotations/instances_<split>.json)')
+    parser.add_argument('--score-thrs', type=float, nargs='+', default=[0.15, 0.2, 0.25, 0.3])
+    parser.add_argument('--iou-thrs', type=float, nargs='+', default=[0.0, 0.5, 0.6, 0.7])
+    parser.add_argument('--mask-nms-thrs', type=float, nargs='+', default=[0.5])
+    parser.add_argument('--out', type=Path, help='CSV of every setting')
+    return parser.parse_args(argv)
+
+
+def run_once(config: str, checkpoint: str, split: str, score_thr: float) -> List[Dict[str, np.ndarray]]:
+    """Per image of the split: ``masks`` (N, H, W) bool, ``scores``, ``iou_pred`` (N,), ``gt_label`` (H, W)."""
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+
+    cfg = Config.fromfile(config)
+    cfg.model.test_cfg.update(score_thr=score_thr, iou_thr=0.0, mask_nms_thr=None)
+    cfg.test_dataloader.dataset.ann_file = f'annotations/instances_{split}.json'
+    cfg.test_dataloader.update(num_workers=0, persistent_workers=False)
+    model = build_detector(cfg, checkpoint, device='cpu')
+    cache = []
+    with torch.no_grad():
+        for batch in Runner.build_dataloader(cfg.test_dataloader):
+            for sample in model.test_step(batch):
+                pred = sample.pred_instances
+                cache.append(dict(masks=pred.masks.cpu().numpy(), scores=pred.scores.cpu().numpy(),
+                                  iou_pred=pred.mask_scores.cpu().numpy(),
+                                  gt_label=read_label_map(sample.metainfo['label_map_path'])))
+    return cache
+
+
+def score_setting(cache: List[Dict[str, np.ndarray]], score_thr: float, iou_thr: float,
+                  mask_nms_thr: float) -> Dict[str, float]:
+    """``aggregate`` of the split with one setting applied to the cached predictions."""
+    results = []
+    for image in cache:
+        candidates = (image['scores'] >= score_thr) & (image['iou_pred'] >= iou_thr)
+        keep = suppress_covered_masks(torch.from_numpy(image['masks']), torch.from_numpy(image['scores']),
+                                      mask_nms_thr, candidates=torch.from_numpy(candidates)).numpy()
+        pred_label = instances_to_label_map(image['masks'][keep], image['scores'][keep])
+        results.append(instance_metrics(image['gt_label'], pred_label))
+    return aggregate(results)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    args = parse_args(argv)
+    cache = run_once(args.config, args.checkpoint, args.split, min(args.score_thrs))
+    rows = []
+    for score_thr, iou_thr, nms_thr in itertools.product(args.score_thrs, args.iou_thrs, args.mask_nms_thrs):
+        summary = score_setting(cache, score_thr, iou_thr, nms_thr)
+        rows.append(dict(score_thr=score_thr, iou_thr=iou_thr, mask_nms_thr=nms_thr,
+                         **{key: summary[key] for key in REPORTED}))
+    rows.sort(key=lambda row: -row['f1_05'])
+    print(' '.join(f'{key:>12}' for key in rows[0]))
+    for row in rows:
+        print(' '.join(f'{value:12.3f}' for value in row.values()))
+    if args.out:
+        with atomic_open(args.out, newline='') as stream:
+            writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+        print(f'wrote {args.out}')
+
+
+if __name__ == '__main__':
+    main()
