@@ -13,4 +13,8 @@ val_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root))
 test_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root, ann_file='annotations/instances_val.json'))
 # Thresholds of this model, measured on its held-out image (docs/benchmarks.md, MoNuSeg): the DSB default's later
 # choice (score 0.2, SAM-IoU gate 0.7) gives F1 0.644 / AJI 0.490 here against 0.657 / 0.493 with these.
-model = dict(test_cfg=dict(score_thr=0.25, iou_thr=0.0, mask_nms_thr=0.5))
+# Its detector was fine-tuned from the stage-2 DSB detector, whose neck has no skip connections.
+model = dict(
+    detector=dict(neck=dict(_delete_=True, type='CTResNetNeck', in_channels=256, num_deconv_filters=(128, 64, 64),
+                            num_deconv_kernels=(4, 4, 4), use_dcn=False)),
+    test_cfg=dict(score_thr=0.25, iou_thr=0.0, mask_nms_thr=0.5))
