@@ -40,14 +40,3 @@ def test_non_candidates_neither_kept_nor_occupying():
     keep = suppress_covered_masks(masks, torch.tensor([0.5, 0.9]), max_covered=0.5,
                                   candidates=torch.tensor([True, False]))
     assert keep.tolist() == [True, False]
-
-
-def test_compact_rows_equals_boolean_indexing_without_a_copy():
-    from centersam_mm.models.detectors.center_sam import compact_rows
-    masks = torch.arange(6 * 4).reshape(6, 2, 2) % 5 == 0
-    keep = torch.tensor([False, True, False, True, True, False])
-    expected = masks[keep].clone()
-    compacted = compact_rows(masks, keep)
-    assert torch.equal(compacted, expected)
-    assert compacted.data_ptr() == masks.data_ptr()  # a view of the same storage: no second (N, H, W) array
-    assert compact_rows(masks[:0], torch.zeros(0, dtype=torch.bool)).shape == (0, 2, 2)

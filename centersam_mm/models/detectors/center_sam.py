@@ -57,19 +57,6 @@ def suppress_covered_masks(masks: Tensor, scores: Tensor, max_covered: float,
     return keep
 
 
-def compact_rows(tensor: Tensor, keep: Tensor) -> Tensor:
-    """``tensor[keep]`` without a second copy: kept rows move to the front in place; returns that view.
-
-    For (N, H, W) masks of a dense tile (N up to 1000, 1 MiB each at 1024x1024) ``tensor[keep]`` would
-    double the peak memory. ``tensor`` is overwritten. Args: tensor (N, ...), keep (N,) bool.
-    """
-    kept = keep.nonzero().flatten().tolist()
-    for dst, src in enumerate(kept):
-        if dst != src:
-            tensor[dst] = tensor[src]
-    return tensor[:len(kept)]
-
-
 @MODELS.register_module()
 class CenterSAM(BaseDetector):
     """Detector + SAM box-prompt segmenter.
@@ -170,7 +157,7 @@ class CenterSAM(BaseDetector):
             keep = suppress_covered_masks(result.masks, instances.scores.to(device), self.test_cfg['mask_nms_thr'],
                                           candidates=keep)
         out = InstanceData(bboxes=boxes[keep], scores=instances.scores.to(device)[keep],
-                           labels=instances.labels.to(device)[keep], masks=compact_rows(result.masks, keep))
+                           labels=instances.labels.to(device)[keep], masks=result.masks[keep])
         out.mask_scores = result.iou_pred[keep]
         return out
 
