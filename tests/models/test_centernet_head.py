@@ -172,3 +172,40 @@ def test_multi_stack_head_supervises_every_stack_and_predicts_from_the_last():
     assert torch.equal(decoded.bboxes, last_only[0].bboxes)
     with pytest.raises(ValueError, match='expects 2 feature maps'):
         head(feats[:1])
+
+
+def test_box_iou_loss_reads_the_box_at_each_centre():
+    head = _head(loss_box_iou=dict(type='IoULoss', mode='linear', loss_weight=1.0))
+    gt = InstanceData(bboxes=torch.tensor([[8., 8., 48., 48.], [80., 72., 106., 120.]]),
+                      labels=torch.tensor([0, 0]))
+    targets, avg_factor = head.compute_targets([gt], [dict(batch_input_shape=(128, 128))], (1, 1, 32, 32))
+    heatmap = targets['center_heatmap_target'].clone()
+    # predictions equal to the targets: the IoU loss is 0
+    exact = head.losses_from_targets(heatmap, targets['wh_target'], targets['offset_target'], targets, avg_factor)
+    assert exact['loss_box_iou'].item() == pytest.approx(0.0, abs=1e-6)
+    # box 1 (10 x 10 cells) predicted 5 x 10 at the same centre: IoU 0.5; box 2 exact -> mean loss 0.25
+    wh_pred = targets['wh_target'].clone()
+    wh_pred[0, 0, 7, 7] = 5.0
+    half = head.losses_from_targets(heatmap, wh_pred, targets['offset_target'], targets, avg_factor)
+    assert half['loss_box_iou'].item() == pytest.approx(0.25, rel=1e-5)
+    # a centre offset by half the width (5 cells) on box 1: IoU 5*10 / (2*100 - 50) = 1/3 -> loss (2/3) / 2
+    offset_pred = targets['offset_target'].clone()
+    offset_pred[0, 0, 7, 7] += 5.0
+    shifted = head.losses_from_targets(heatmap, targets['wh_target'], offset_pred, targets, avg_factor)
+    assert shifted['loss_box_iou'].item() == pytest.approx(1 / 3, rel=1e-5)
+    # off-centre cells do not count, and a negative size gives an empty box (IoU 0, loss 1), not an
+    # inverted one (whose signed area would make a spurious overlap): mean loss (0 + 1) / 2
+    wh_pred = targets['wh_target'].clone()
+    wh_pred[0, :, 0, 0] = 99.0
+    wh_pred[0, :, 24, 23] = -3.0
+    clamped = head.losses_from_targets(heatmap, wh_pred, targets['offset_target'], targets, avg_factor)
+    assert clamped['loss_box_iou'].item() == pytest.approx(0.5, abs=1e-5)
+
+
+def test_no_box_iou_loss_unless_configured():
+    head = _head()
+    gt = InstanceData(bboxes=torch.tensor([[8., 8., 48., 48.]]), labels=torch.tensor([0]))
+    targets, avg_factor = head.compute_targets([gt], [dict(batch_input_shape=(128, 128))], (1, 1, 32, 32))
+    losses = head.losses_from_targets(targets['center_heatmap_target'], targets['wh_target'],
+                                      targets['offset_target'], targets, avg_factor)
+    assert set(losses) == {'loss_center_heatmap', 'loss_wh', 'loss_offset'}
