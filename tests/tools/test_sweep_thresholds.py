@@ -51,3 +51,10 @@ def test_mask_nms_threshold_decides_whether_a_wider_copy_leaves_a_sliver(sweep):
     cache[0]['masks'][1, 2:10, 2:14] = True
     assert sweep.score_setting(cache, 0.1, 0.0, mask_nms_thr=0.5)['fp_05'] == 1  # the blob
     assert sweep.score_setting(cache, 0.1, 0.0, mask_nms_thr=0.7)['fp_05'] == 2  # the blob and the sliver
+
+
+def test_cfg_options_reach_the_config(sweep):
+    """``--cfg-options`` parses as tools/test.py's (dotted keys, lists), so a flip test can be swept too."""
+    args = sweep.parse_args(['cfg.py', 'ckpt.pth', '--cfg-options', 'model.detector.test_cfg.flip=[horizontal]'])
+    assert args.cfg_options == {'model.detector.test_cfg.flip': ['horizontal']}
+    assert sweep.parse_args(['cfg.py', 'ckpt.pth']).cfg_options == {}

@@ -19,6 +19,7 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
+from mmengine.config import DictAction
 
 from centersam_mm.apis.segmenter import build_detector
 from centersam_mm.evaluation.functional import aggregate, instance_metrics, instances_to_label_map
@@ -38,15 +39,19 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--iou-thrs', type=float, nargs='+', default=[0.0, 0.5, 0.6, 0.7])
     parser.add_argument('--mask-nms-thrs', type=float, nargs='+', default=[0.5])
     parser.add_argument('--out', type=Path, help='CSV of every setting')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
+                        help="config overrides, as tools/test.py's (e.g. model.detector.test_cfg.flip=[horizontal])")
     return parser.parse_args(argv)
 
 
-def run_once(config: str, checkpoint: str, split: str, score_thr: float) -> List[Dict[str, np.ndarray]]:
+def run_once(config: str, checkpoint: str, split: str, score_thr: float,
+             cfg_options: Optional[dict] = None) -> List[Dict[str, np.ndarray]]:
     """Per image of the split: ``masks`` (N, H, W) bool, ``scores``, ``iou_pred`` (N,), ``gt_label`` (H, W)."""
     from mmengine.config import Config
     from mmengine.runner import Runner
 
     cfg = Config.fromfile(config)
+    cfg.merge_from_dict(cfg_options or {})
     cfg.model.test_cfg.update(score_thr=score_thr, iou_thr=0.0, mask_nms_thr=None)
     cfg.test_dataloader.dataset.ann_file = f'annotations/instances_{split}.json'
     cfg.test_dataloader.update(num_workers=0, persistent_workers=False)
@@ -77,7 +82,7 @@ def score_setting(cache: List[Dict[str, np.ndarray]], score_thr: float, iou_thr:
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
-    cache = run_once(args.config, args.checkpoint, args.split, min(args.score_thrs))
+    cache = run_once(args.config, args.checkpoint, args.split, min(args.score_thrs), args.cfg_options)
     rows = []
     for score_thr, iou_thr, nms_thr in itertools.product(args.score_thrs, args.iou_thrs, args.mask_nms_thrs):
         summary = score_setting(cache, score_thr, iou_thr, nms_thr)

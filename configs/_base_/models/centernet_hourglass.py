@@ -1,7 +1,7 @@
 # CenterNet with the paper's two-stack hourglass (MMDetection's HourglassNet, as in CornerNet),
 # one CenterNet head per stack (intermediate supervision), predictions from the last stack.
 model = dict(
-    type='CenterNet',
+    type='NucleusCenterNet',  # MMDetection's CenterNet + optional flip test (test_cfg.flip)
     data_preprocessor=dict(
         type='DetDataPreprocessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
         bgr_to_rgb=True, pad_size_divisor=128),

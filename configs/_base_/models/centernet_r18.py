@@ -2,7 +2,7 @@
 # Trained from scratch: no ImageNet initialisation (none can be downloaded here, and the paper
 # trains from scratch too). Output stride R = 4.
 model = dict(
-    type='CenterNet',
+    type='NucleusCenterNet',  # MMDetection's CenterNet + optional flip test (test_cfg.flip)
     data_preprocessor=dict(
         type='DetDataPreprocessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
         bgr_to_rgb=True, pad_size_divisor=32),
