@@ -12,25 +12,14 @@ from mmengine.config import ConfigDict  # noqa: E402
 from mmengine.structures import InstanceData  # noqa: E402
 
 import centersam_mm  # noqa: E402,F401
+from _tiny_centernet import tiny_centernet_cfg  # noqa: E402
 
 ORI = (60, 90)  # original H, W (non-square); the detector sees 64x64
 
 
 def _model(**test_cfg):
     register_all_modules(init_default_scope=True)
-    detector = dict(
-        type='CenterNet',
-        data_preprocessor=dict(type='DetDataPreprocessor', mean=[0, 0, 0], std=[255, 255, 255],
-                               bgr_to_rgb=True),
-        backbone=dict(type='ResNet', depth=18, norm_eval=False, norm_cfg=dict(type='BN')),
-        neck=dict(type='CTResNetNeck', in_channels=512, num_deconv_filters=(32, 32, 32),
-                  num_deconv_kernels=(4, 4, 4), use_dcn=False),
-        bbox_head=dict(type='NucleusCenterNetHead', num_classes=1, in_channels=32, feat_channels=32,
-                       loss_center_heatmap=dict(type='GaussianFocalLoss', loss_weight=1.0),
-                       loss_wh=dict(type='L1Loss', loss_weight=0.1),
-                       loss_offset=dict(type='L1Loss', loss_weight=1.0)),
-        train_cfg=None,
-        test_cfg=dict(topk=20, local_maximum_kernel=3, max_per_img=20))
+    detector = tiny_centernet_cfg()
     cfg = dict(type='CenterSAM', detector=detector,
                segmenter=dict(type='SAMBoxPromptSegmenter', arch='sam_tiny_test'),
                test_cfg=dict(dict(score_thr=0.0, iou_thr=-10.0), **test_cfg))

@@ -10,6 +10,7 @@ from mmengine.config import ConfigDict  # noqa: E402
 
 import centersam_mm  # noqa: E402,F401
 from centersam_mm.models.detectors import flip_averaged_outputs  # noqa: E402
+from _tiny_centernet import tiny_centernet_cfg  # noqa: E402
 
 
 def _ramp_head(x):
@@ -38,18 +39,8 @@ def test_unknown_flip_is_refused():
 
 def _detector(**test_cfg):
     register_all_modules(init_default_scope=True)
-    cfg = dict(
-        type='NucleusCenterNet',
-        data_preprocessor=dict(type='DetDataPreprocessor', mean=[0, 0, 0], std=[255, 255, 255]),
-        backbone=dict(type='ResNet', depth=18, base_channels=16, norm_eval=False, norm_cfg=dict(type='BN')),
-        neck=dict(type='CTResNetNeck', in_channels=128, num_deconv_filters=(32, 32, 32),
-                  num_deconv_kernels=(4, 4, 4), use_dcn=False),
-        bbox_head=dict(type='NucleusCenterNetHead', num_classes=1, in_channels=32, feat_channels=32,
-                       loss_center_heatmap=dict(type='GaussianFocalLoss', loss_weight=1.0),
-                       loss_wh=dict(type='L1Loss', loss_weight=0.1),
-                       loss_offset=dict(type='L1Loss', loss_weight=1.0)),
-        train_cfg=None, test_cfg=dict(dict(topk=50, local_maximum_kernel=3, max_per_img=50, score_thr=0.0),
-                                      **test_cfg))
+    cfg = tiny_centernet_cfg('NucleusCenterNet', base_channels=16, topk=50, max_per_img=50, score_thr=0.0,
+                             **test_cfg)
     torch.manual_seed(0)
     return MODELS.build(ConfigDict(cfg)).eval()
 
