@@ -11,29 +11,8 @@ import numpy as np
 from mmdet.registry import METRICS
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
-from scipy.optimize import linear_sum_assignment
 
-
-def box_iou_matrix(boxes_a_xyxy: np.ndarray, boxes_b_xyxy: np.ndarray) -> np.ndarray:
-    """IoU of every pair of boxes: (N, 4) x (M, 4) xyxy pixels -> (N, M)."""
-    top_left = np.maximum(boxes_a_xyxy[:, None, :2], boxes_b_xyxy[None, :, :2])
-    bottom_right = np.minimum(boxes_a_xyxy[:, None, 2:], boxes_b_xyxy[None, :, 2:])
-    intersection = np.clip(bottom_right - top_left, 0, None).prod(axis=2)
-    area_a = np.clip(boxes_a_xyxy[:, 2:] - boxes_a_xyxy[:, :2], 0, None).prod(axis=1)
-    area_b = np.clip(boxes_b_xyxy[:, 2:] - boxes_b_xyxy[:, :2], 0, None).prod(axis=1)
-    union = area_a[:, None] + area_b[None, :] - intersection
-    return np.where(union > 0, intersection / np.maximum(union, 1e-12), 0.0)
-
-
-def count_box_matches(gt_boxes_xyxy: np.ndarray, pred_boxes_xyxy: np.ndarray,
-                      iou_thr: float = 0.5) -> int:
-    """Number of one-to-one matches with IoU >= ``iou_thr`` (maximum-IoU Hungarian assignment)."""
-    if len(gt_boxes_xyxy) == 0 or len(pred_boxes_xyxy) == 0:
-        return 0
-    iou = box_iou_matrix(gt_boxes_xyxy, pred_boxes_xyxy)
-    gain = np.where(iou >= iou_thr, iou, 0.0)
-    rows, cols = linear_sum_assignment(gain, maximize=True)
-    return int((iou[rows, cols] >= iou_thr).sum())
+from ..functional.box_matching import box_iou_matrix, count_box_matches  # noqa: F401  (re-exported)
 
 
 def f1_from_counts(tp: int, fp: int, fn: int) -> Dict[str, float]:
