@@ -1,7 +1,8 @@
 # The default model's detector architecture: the CPU ResNet-18 CenterNet (centernet_r18_dsb2018_cpu.py) with
 # skip connections in its neck (SkipCTResNetNeck: 1x1 projections of the stride-16/8/4 backbone stages added
 # after each deconv stage). The published weights (checkpoints/centernet_r18-skip_dsb2018_cpu.pth) come from
-# stages 1 and 2 without skips, then stage 3 with them (centernet_r18_dsb2018_cpu_stage3.py); trained from
+# stages 1 and 2 without skips, then stages 3 and 4 with them (centernet_r18_dsb2018_cpu_stage3.py, _stage4.py:
+# + a GIoU box loss, which only training uses); trained from
 # scratch with this file alone, the recipe is stage 1's (not measured).
 _base_ = ['./centernet_r18_dsb2018_cpu.py']
 
