@@ -1,19 +1,13 @@
 """tools/analysis_tools/detector_misses.py: the table of miss kinds per image size (no model needed)."""
-import importlib.util
 from collections import Counter
-from pathlib import Path
 
 import pytest
-
-TOOL = Path(__file__).resolve().parents[2] / 'tools' / 'analysis_tools' / 'detector_misses.py'
+from _tool_loader import load_tool
 
 
 @pytest.fixture(scope='module')
 def misses():
-    spec = importlib.util.spec_from_file_location('detector_misses', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('analysis_tools/detector_misses.py')
 
 
 def test_gt_boxes_become_xyxy_per_image(misses):

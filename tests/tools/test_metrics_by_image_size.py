@@ -1,15 +1,11 @@
 """metrics_by_image_size: rows grouped by label-map shape, recall / precision pooled by hand."""
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
+from _tool_loader import load_tool
 
 tifffile = pytest.importorskip('tifffile')
-TOOL = Path(__file__).resolve().parents[2] / 'tools' / 'analysis_tools' / 'metrics_by_image_size.py'
-spec = importlib.util.spec_from_file_location('metrics_by_image_size', TOOL)
-tool = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(tool)
+tool = load_tool('analysis_tools/metrics_by_image_size.py')
 group_by_shape, summary_table = tool.group_by_shape, tool.summary_table
 
 

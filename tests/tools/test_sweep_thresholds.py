@@ -1,20 +1,14 @@
 """tools/analysis_tools/sweep_thresholds.py: each setting filters the cached predictions as CenterSAM does."""
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
+from _tool_loader import load_tool
 
 pytest.importorskip('mmdet')
-TOOL = Path(__file__).resolve().parents[2] / 'tools' / 'analysis_tools' / 'sweep_thresholds.py'
 
 
 @pytest.fixture(scope='module')
 def sweep():
-    spec = importlib.util.spec_from_file_location('sweep_thresholds', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('analysis_tools/sweep_thresholds.py')
 
 
 def hand_made_cache():
