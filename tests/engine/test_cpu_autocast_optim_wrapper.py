@@ -52,3 +52,16 @@ def test_centernet_head_outputs_float32_under_autocast():
     expected = head.forward_single(features)  # outside autocast: the same float32 computation
     for got, want in zip(outputs, expected):
         torch.testing.assert_close(got, want)
+
+
+def test_multi_stack_head_outputs_float32_under_autocast():
+    from mmdet.registry import MODELS
+    head = MODELS.build(dict(type='MultiStackCenterNetHead', num_classes=1, in_channels=8, feat_channels=8,
+                             num_stacks=2))
+    features = [torch.randn(1, 8, 16, 16), torch.randn(1, 8, 16, 16)]
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        heatmaps, whs, offsets = head(features)
+    assert {out.dtype for out in [*heatmaps, *whs, *offsets]} == {torch.float32}
+    expected = head(features)
+    for got, want in zip([*heatmaps, *whs, *offsets], [*expected[0], *expected[1], *expected[2]]):
+        torch.testing.assert_close(got, want)

@@ -7,6 +7,7 @@ only the last stack is decoded at test time.
 """
 from typing import Dict, List, Sequence, Tuple
 
+import torch
 import torch.nn as nn
 from mmengine.model import bias_init_with_prob, normal_init
 from mmdet.models.utils import multi_apply
@@ -50,8 +51,12 @@ class MultiStackCenterNetHead(NucleusCenterNetHead):
         return multi_apply(self._forward_stack, x, list(range(self.num_stacks)))
 
     def _forward_stack(self, feat: Tensor, stack: int) -> Tuple[Tensor, Tensor, Tensor]:
-        return (self.heatmap_heads[stack](feat).sigmoid(), self.wh_heads[stack](feat),
-                self.offset_heads[stack](feat))
+        """One stack's heatmap (sigmoid), wh and offset maps, in float32 even under bfloat16 autocast (see
+        :meth:`NucleusCenterNetHead.forward_single`: the focal loss needs sigmoid outputs near 1 kept apart)."""
+        with torch.autocast(device_type=feat.device.type, enabled=False):
+            feat = feat.float()
+            return (self.heatmap_heads[stack](feat).sigmoid(), self.wh_heads[stack](feat),
+                    self.offset_heads[stack](feat))
 
     def loss_by_feat(self, center_heatmap_preds: List[Tensor], wh_preds: List[Tensor],
                      offset_preds: List[Tensor], batch_gt_instances: List[InstanceData],
