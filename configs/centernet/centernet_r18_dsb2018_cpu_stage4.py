@@ -17,8 +17,6 @@ model = dict(bbox_head=dict(loss_box_iou=dict(type='GIoULoss', loss_weight=1.0))
 max_epochs = 70
 train_cfg = dict(max_epochs=max_epochs, val_interval=5)
 optim_wrapper = dict(optimizer=dict(lr=3e-4))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=50),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=max_epochs, T_max=max_epochs,
-         eta_min=1e-5, convert_to_iter_based=True),
-]
+# the inherited warm-up and cosine decay, over this stage's epochs (MMEngine replaces lists whole)
+param_scheduler = [_base_.param_scheduler[0],
+                   dict(_base_.param_scheduler[1], end=max_epochs, T_max=max_epochs)]

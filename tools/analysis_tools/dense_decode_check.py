@@ -1,8 +1,8 @@
 """Decode a detector on a mosaic with 1,000+ touching nuclei (DSB images tiled edge to edge).
 
 Builds a mosaic from the 256x256 images of a converted DSB split (sorted by nucleus count, densest
-first) until it holds at least ``--min-nuclei`` ground-truth nuclei, runs the detector at the scale it
-was trained at (256x256 DSB images are resized x2 to 512x512, so the mosaic is resized x2 too), and
+first) until it holds at least ``--min-nuclei`` ground-truth nuclei, runs the detector at the scale its
+config's test ``Resize`` gives one such image (x2 for 512x512, so the mosaic is resized x2 too), and
 prints the number of detections and the box precision / recall / F1 at IoU >= 0.5.
 
     python tools/analysis_tools/dense_decode_check.py CONFIG CHECKPOINT [--data-root data/dsb2018]
@@ -86,10 +86,9 @@ def main() -> None:
     label_map = mosaic(offset_labels(labels[:side * side]), side)
     gt_boxes = boxes_from_labels(label_map)
     cfg = Config.fromfile(args.config)
-    scale = (image.shape[1] * 512 // args.tile, image.shape[0] * 512 // args.tile)
-    for step in cfg.test_dataloader.dataset.pipeline:
-        if step['type'] == 'Resize':
-            step['scale'] = scale
+    resize = next(step for step in cfg.test_dataloader.dataset.pipeline if step['type'] == 'Resize')
+    factor = resize['scale'][0] / args.tile  # the config's scale for one DSB image (x2 at 512x512, x3 at 768x768)
+    resize['scale'] = (round(image.shape[1] * factor), round(image.shape[0] * factor))
     cfg.test_pipeline = cfg.test_dataloader.dataset.pipeline
     if args.topk is not None:
         cfg.model.bbox_head.test_cfg = dict(cfg.model.get('test_cfg', {}), topk=args.topk, max_per_img=args.topk)
