@@ -1,6 +1,6 @@
 # Default CenterSAM model (CPU): the ResNet-18 CenterNet with a skip-connected neck of
 # configs/centernet/centernet_r18-skip_dsb2018_cpu.py (trained by centernet_r18_dsb2018_cpu.py, then _stage2.py
-# _stage3.py and _stage4.py) finds nuclei, each box (score >= 0.3) prompts the small SAM of
+# _stage3.py, _stage4.py and _stage5.py; tested at 768x768) finds nuclei, each box (score >= 0.25) prompts the small SAM of
 # configs/sam/sam_small_dsb2018_cpu.py, masks whose predicted IoU is >= 0.65 are kept, at original resolution,
 # and scored by NucleusInstanceMetric (F1@0.5, AJI, ...).
 #   test:   python tools/test.py configs/centersam/centersam_r18_sam-small_dsb2018_cpu.py \
@@ -21,7 +21,7 @@ model = dict(
     train_cfg=dict(mode='train_detector'),
     # score_thr, iou_thr (SAM's predicted IoU) and mask_nms_thr chosen on DSB val (docs/benchmarks.md,
     # 'End to end: the default model', threshold choice)
-    test_cfg=dict(prompt='detector', score_thr=0.3, iou_thr=0.65, max_per_img=1000, mask_nms_thr=0.5))
+    test_cfg=dict(prompt='detector', score_thr=0.25, iou_thr=0.65, max_per_img=1000, mask_nms_thr=0.5))
 
 val_evaluator = dict(_delete_=True, type='NucleusInstanceMetric')
 test_evaluator = val_evaluator
