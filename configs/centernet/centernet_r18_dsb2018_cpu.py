@@ -15,18 +15,9 @@ model = dict(
     backbone=dict(base_channels=32),
     neck=dict(in_channels=256, num_deconv_filters=(128, 64, 64), use_dcn=False))
 train_crop_size = (256, 256)
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='NucleusCLAHE', clip_limit=2.0, tile_grid_size=(8, 8)),
-    dict(type='Resize', scale=(512, 512), keep_ratio=False),
-    dict(type='RandomApply', prob=0.5, transforms=[
-        dict(type='RandomAffine', max_rotate_degree=0, max_translate_ratio=0.1,
-             scaling_ratio_range=(0.8, 1.25), max_shear_degree=0, border_val=(0, 0, 0))]),
-    dict(type='RandomCrop', crop_size=train_crop_size),
-    dict(type='RandomFlip', prob=[0.25, 0.25], direction=['horizontal', 'vertical']),
-    dict(type='PackDetInputs'),
-]
+# the dataset's pipeline (CLAHE, 512x512, shift/scale, flips) with smaller crops
+train_pipeline = [dict(t, crop_size=train_crop_size) if t['type'] == 'RandomCrop' else t
+                  for t in _base_.train_pipeline]
 train_dataloader = dict(batch_size=16, num_workers=1, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(num_workers=1)
 test_dataloader = dict(num_workers=1)
