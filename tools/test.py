@@ -6,15 +6,13 @@ Example::
         checkpoints/centersam_r18_sam-small_dsb2018_cpu.pth
 """
 import argparse
-import os
 import os.path as osp
 
-from mmengine.config import DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from centersam_mm.utils.dist import prepare_cpu_distributed
-from centersam_mm.utils.runner_config import load_run_config
+from centersam_mm.utils.runner_config import add_runner_args, load_run_config, parse_runner_args
 
 
 def parse_args() -> argparse.Namespace:
@@ -23,14 +21,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='where metrics and per-image CSVs go')
     parser.add_argument('--out', help='dump raw predictions to this .pkl file')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config entries, e.g. test_dataloader.dataset.ann_file=...')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
-                        help='job launcher (tools/dist_test.sh sets pytorch)')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_runner_args(parser, 'test_dataloader.dataset.ann_file=...')
+    return parse_runner_args(parser)
 
 
 def main() -> None:

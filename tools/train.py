@@ -7,14 +7,13 @@ Examples::
     bash tools/dist_train.sh CONFIG 2                 # torchrun, 2 processes
 """
 import argparse
-import os
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from centersam_mm.utils.dist import prepare_cpu_distributed
-from centersam_mm.utils.runner_config import load_run_config
+from centersam_mm.utils.runner_config import add_runner_args, load_run_config, parse_runner_args
 
 
 def parse_args() -> argparse.Namespace:
@@ -24,14 +23,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--amp', action='store_true', help='automatic mixed precision (GPU)')
     parser.add_argument('--resume', nargs='?', type=str, const='auto',
                         help='resume from this checkpoint, or (no value) from the latest one in the work dir')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config entries, e.g. train_cfg.max_epochs=2')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
-                        help='job launcher (tools/dist_train.sh sets pytorch)')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_runner_args(parser, 'train_cfg.max_epochs=2')
+    return parse_runner_args(parser)
 
 
 def build_cfg(args: argparse.Namespace) -> Config:

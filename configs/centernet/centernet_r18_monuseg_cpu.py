@@ -12,10 +12,8 @@ val_evaluator = [dict(type='CocoMetric', ann_file=data_root + 'annotations/insta
 test_evaluator = val_evaluator  # MoNuSeg's 6 images: one held out (val), no test split
 max_epochs = 40
 train_cfg = dict(max_epochs=max_epochs, val_interval=5)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=20),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=max_epochs, T_max=max_epochs,
-         eta_min=1e-5, convert_to_iter_based=True),
-]
+param_scheduler = [dict(_base_.param_scheduler[0], end=20),
+                   dict(_base_.param_scheduler[1], end=max_epochs, T_max=max_epochs)]
 optim_wrapper = dict(optimizer=dict(lr=5e-4))
+auto_scale_lr = dict(base_batch_size=8)
 load_from = 'checkpoints/centernet_r18_dsb2018_cpu.pth'

@@ -3,16 +3,9 @@
 # Needs a GPU and the official checkpoint:
 #   python tools/download_checkpoint.py sam_vit_h
 #   python tools/train.py configs/centersam/centersam_hourglass_sam-vit-h_dsb2018.py   # detector only
-_base_ = ['../centernet/centernet_hourglass_dsb2018.py']
+_base_ = ['../centernet/centernet_hourglass_dsb2018.py', '../_base_/models/centersam_sam-vit-h.py']
 
-model = dict(
-    _delete_=True,
-    type='CenterSAM',
-    detector={{_base_.model}},
-    segmenter=dict(type='SAMBoxPromptSegmenter', arch='vit_h', checkpoint='sam_vit_h',
-                   decode_windows=(), chunk_size=64, trainable=()),
-    train_cfg=dict(mode='train_detector'),
-    test_cfg=dict(prompt='detector', score_thr=0.3, iou_thr=0.0, max_per_img=1000))
+model = dict(_base_.centersam_sam_vit_h, detector=_base_.model, _delete_=True)
 val_evaluator = dict(_delete_=True, type='NucleusInstanceMetric')
 test_evaluator = val_evaluator
 # keep the checkpoint of best end-to-end AJI (NucleusInstanceMetric)
