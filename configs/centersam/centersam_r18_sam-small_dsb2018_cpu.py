@@ -1,6 +1,6 @@
 # Default CenterSAM model (CPU): the ResNet-18 CenterNet with a skip-connected neck of
 # configs/centernet/centernet_r18-skip_dsb2018_cpu.py (trained by centernet_r18_dsb2018_cpu.py, then _stage2.py
-# _stage3.py, _stage4.py and _stage5.py; tested at 768x768) finds nuclei, each box (score >= 0.25) prompts the small SAM of
+# _stage3.py to _stage6.py; tested at 768x768) finds nuclei, each box (score >= 0.25) prompts the small SAM of
 # configs/sam/sam_small_dsb2018_cpu.py, masks whose predicted IoU is >= 0.65 are kept, at original resolution,
 # and scored by NucleusInstanceMetric (F1@0.5, AJI, ...).
 #   test:   python tools/test.py configs/centersam/centersam_r18_sam-small_dsb2018_cpu.py \
