@@ -10,7 +10,8 @@ if find_spec('mmdet') is not None:  # the registered parts need mmdet; the conve
     from .monuseg import MoNuSegDataset  # noqa: F401
     from .tissuenet import TissueNetDataset  # noqa: F401
     from .image_group_balanced_dataset import ImageGroupBalancedDataset  # noqa: F401
+    from .candidates import CandidateDataset  # noqa: F401
     from .transforms import *  # noqa: F401,F403
 
 __all__ = ['converters', 'NucleusCocoDataset', 'DSB2018Dataset', 'MoNuSegDataset', 'TissueNetDataset',
-           'ImageGroupBalancedDataset']
+           'ImageGroupBalancedDataset', 'CandidateDataset']

@@ -29,11 +29,13 @@ def publish_state(ckpt: Mapping[str, Any], half: bool = True) -> Dict[str, Any]:
 
 
 def combine_states(detector: Mapping[str, Any], segmenter: Mapping[str, torch.Tensor],
-                   half: bool = True, sources: Optional[dict] = None) -> Dict[str, Any]:
-    """CenterSAM checkpoint: ``detector.*`` + ``segmenter.*`` keys."""
+                   half: bool = True, sources: Optional[dict] = None,
+                   scorer: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
+    """CenterSAM checkpoint: ``detector.*`` + ``segmenter.*`` (+ ``scorer.*`` when given) keys."""
     state = {f'detector.{k}': v for k, v in detector.items()
              if not k.startswith('data_preprocessor.')}
     state.update({f'segmenter.{k}': v for k, v in segmenter.items()})
+    state.update({f'scorer.{k}': v for k, v in (scorer or {}).items() if not k.startswith('data_preprocessor.')})
     meta = dict(sources=sources or {}, dtype='float16' if half else 'float32')
     return dict(meta=meta, state_dict=strip_to_weights(state, half))
 

@@ -1,11 +1,14 @@
 # Default CenterSAM model (CPU): the ResNet-18 CenterNet with a skip-connected neck of
 # configs/centernet/centernet_r18-skip_dsb2018_cpu.py (trained by centernet_r18_dsb2018_cpu.py, then _stage2.py
-# _stage3.py to _stage6.py; tested at 768x768) finds nuclei, each box (score >= 0.25) prompts the small SAM of
-# configs/sam/sam_small_dsb2018_cpu.py, masks whose predicted IoU is >= 0.65 are kept, at original resolution,
+# _stage3.py to _stage6.py; tested at 768x768) finds nuclei, each box (score >= 0.1) prompts the small SAM of
+# configs/sam/sam_small_dsb2018_cpu.py, the CandidateScorer of configs/scorer/candidate_scorer_dsb2018_cpu.py
+# rescores each (box, mask) pair, masks it rates >= scorer_thr are kept (then mask NMS), at original resolution,
 # and scored by NucleusInstanceMetric (F1@0.5, AJI, ...).
 #   test:   python tools/test.py configs/centersam/centersam_r18_sam-small_dsb2018_cpu.py \
 #               checkpoints/centersam_r18_sam-small_dsb2018_cpu.pth
 #   oracle: ... --cfg-options model.test_cfg.prompt=oracle   (ground-truth boxes as prompts)
+#   no scorer (the fixed rule of the stage-6 model): ... --cfg-options model.scorer=None model.test_cfg.score_thr=0.25
+#           model.test_cfg.iou_thr=0.65
 #   train:  python tools/train.py <this config>   (trains the detector, SAM frozen; set
 #           model.segmenter.checkpoint to the published segmenter first)
 _base_ = ['../centernet/centernet_r18-skip_dsb2018_cpu.py']
@@ -18,10 +21,14 @@ model = dict(
         type='SAMBoxPromptSegmenter', arch='sam_small', box_mask_prompt=True,
         checkpoint=None,  # weights come with the combined CenterSAM checkpoint (segmenter.*)
         decode_windows=(16, 32), chunk_size=64),
+    # rescores every (box, mask) candidate (configs/scorer/candidate_scorer_dsb2018_cpu.py); weights come with
+    # the combined checkpoint (scorer.*)
+    scorer=dict(type='CandidateScorer', hidden=(64, 64)),
     train_cfg=dict(mode='train_detector'),
-    # score_thr, iou_thr (SAM's predicted IoU) and mask_nms_thr chosen on DSB val (docs/benchmarks.md,
-    # 'End to end: the default model', threshold choice)
-    test_cfg=dict(prompt='detector', score_thr=0.25, iou_thr=0.65, max_per_img=1000, mask_nms_thr=0.5))
+    # every box with detector score >= 0.1 prompts SAM; the scorer's probability decides (scorer_thr), then mask
+    # NMS; scorer_thr and mask_nms_thr chosen on DSB val (docs/benchmarks.md, 'Candidate scorer')
+    test_cfg=dict(prompt='detector', score_thr=0.1, iou_thr=0.0, scorer_thr=0.5, max_per_img=1000,
+                  mask_nms_thr=0.5))
 
 val_evaluator = dict(_delete_=True, type='NucleusInstanceMetric')
 test_evaluator = val_evaluator

@@ -18,7 +18,9 @@ test_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root, ann_
 # Thresholds of this model, measured on its held-out image (docs/benchmarks.md, MoNuSeg): the DSB default's later
 # choice (score 0.2, SAM-IoU gate 0.7) gives F1 0.644 / AJI 0.490 here against 0.657 / 0.493 with these.
 # Its detector was fine-tuned from the stage-2 DSB detector, whose neck has no skip connections.
+# No candidate scorer: the DSB default's was trained on DSB candidates; this model keeps its fixed rule.
 model = dict(
+    scorer=None,
     detector=dict(neck=dict(_delete_=True, type='CTResNetNeck', in_channels=256, num_deconv_filters=(128, 64, 64),
                             num_deconv_kernels=(4, 4, 4), use_dcn=False)),
     test_cfg=dict(score_thr=0.25, iou_thr=0.0, mask_nms_thr=0.5))

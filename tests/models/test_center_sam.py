@@ -17,11 +17,11 @@ from _tiny_centernet import tiny_centernet_cfg  # noqa: E402
 ORI = (60, 90)  # original H, W (non-square); the detector sees 64x64
 
 
-def _model(**test_cfg):
+def _model(scorer=None, **test_cfg):
     register_all_modules(init_default_scope=True)
     detector = tiny_centernet_cfg()
     cfg = dict(type='CenterSAM', detector=detector,
-               segmenter=dict(type='SAMBoxPromptSegmenter', arch='sam_tiny_test'),
+               segmenter=dict(type='SAMBoxPromptSegmenter', arch='sam_tiny_test'), scorer=scorer,
                test_cfg=dict(dict(score_thr=0.0, iou_thr=-10.0), **test_cfg))
     torch.manual_seed(0)
     return MODELS.build(ConfigDict(cfg)).eval()

@@ -28,6 +28,13 @@ def test_combine_prefixes_keys_and_drops_preprocessor():
                                       'segmenter.mask_decoder.iou_token.weight'}
 
 
+def test_combine_adds_the_scorer_when_given():
+    scorer = {'mlp.0.running_mean': torch.zeros(3), 'data_preprocessor.x': torch.zeros(1)}
+    out = combine_states({'a.weight': torch.ones(1)}, {'b.weight': torch.ones(1)}, scorer=scorer)
+    assert set(out['state_dict']) == {'detector.a.weight', 'segmenter.b.weight', 'scorer.mlp.0.running_mean'}
+    assert out['state_dict']['scorer.mlp.0.running_mean'].dtype == torch.float16
+
+
 def test_save_atomic_leaves_no_temporary(tmp_path):
     save_atomic(dict(a=torch.zeros(1)), tmp_path / 'x.pth')
     assert [p.name for p in tmp_path.iterdir()] == ['x.pth']

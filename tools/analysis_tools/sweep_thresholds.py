@@ -2,7 +2,7 @@
 
     python tools/analysis_tools/sweep_thresholds.py CONFIG CHECKPOINT [--split val]
         [--score-thrs 0.15 0.2 0.25 0.3] [--iou-thrs 0 0.5 0.6 0.7] [--mask-nms-thrs 0.3 0.5]
-        [--out sweep.csv]
+        [--out sweep.csv] [--detector-score-thr 0.1]
 
 The model runs once on the split with the lowest ``score_thr``, no SAM-IoU gate and no mask NMS; its masks,
 detector scores and SAM-predicted IoUs are kept in memory. Each setting (score_thr x iou_thr x mask_nms_thr)
@@ -10,6 +10,9 @@ then filters that cache exactly as ``CenterSAM._segment`` does (score >= score_t
 non-empty, then ``suppress_covered_masks``) and is scored with ``NucleusInstanceMetric``'s functions
 (label map: the highest score wins a pixel). Prints one row per setting, best F1@0.5 first; ``--out`` writes
 them as CSV. Use on ``val`` only: the test split is for reporting.
+
+With a candidate scorer in the model (``model.scorer``), the cached scores are the scorer's probabilities, so
+``--score-thrs`` sweeps ``scorer_thr``; the detector's own prompt threshold is then ``--detector-score-thr``.
 """
 import argparse
 import csv
@@ -39,6 +42,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--iou-thrs', type=float, nargs='+', default=[0.0, 0.5, 0.6, 0.7])
     parser.add_argument('--mask-nms-thrs', type=float, nargs='+', default=[0.5])
     parser.add_argument('--out', type=Path, help='CSV of every setting')
+    parser.add_argument('--detector-score-thr', type=float,
+                        help='prompt threshold of the detector (default: the lowest --score-thrs); with a scorer, '
+                             '--score-thrs apply to its probabilities')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help="config overrides, as tools/test.py's (e.g. model.detector.test_cfg.flip=[horizontal])")
     return parser.parse_args(argv)
@@ -46,13 +52,16 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 def run_once(config: str, checkpoint: str, split: str, score_thr: float,
              cfg_options: Optional[dict] = None) -> List[Dict[str, np.ndarray]]:
-    """Per image of the split: ``masks`` (N, H, W) bool, ``scores``, ``iou_pred`` (N,), ``gt_label`` (H, W)."""
+    """Per image of the split: ``masks`` (N, H, W) bool, ``scores``, ``iou_pred`` (N,), ``gt_label`` (H, W).
+
+    ``score_thr`` is the detector's prompt threshold; a scorer in the model keeps every candidate
+    (``scorer_thr`` 0) and its probabilities are the cached ``scores``."""
     from mmengine.config import Config
     from mmengine.runner import Runner
 
     cfg = Config.fromfile(config)
     cfg.merge_from_dict(cfg_options or {})
-    cfg.model.test_cfg.update(score_thr=score_thr, iou_thr=0.0, mask_nms_thr=None)
+    cfg.model.test_cfg.update(score_thr=score_thr, iou_thr=0.0, mask_nms_thr=None, scorer_thr=0.0)
     cfg.test_dataloader.dataset.ann_file = f'annotations/instances_{split}.json'
     cfg.test_dataloader.update(num_workers=0, persistent_workers=False)
     model = build_detector(cfg, checkpoint, device='cpu')
@@ -82,7 +91,8 @@ def score_setting(cache: List[Dict[str, np.ndarray]], score_thr: float, iou_thr:
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
-    cache = run_once(args.config, args.checkpoint, args.split, min(args.score_thrs), args.cfg_options)
+    detector_score_thr = min(args.score_thrs) if args.detector_score_thr is None else args.detector_score_thr
+    cache = run_once(args.config, args.checkpoint, args.split, detector_score_thr, args.cfg_options)
     rows = []
     for score_thr, iou_thr, nms_thr in itertools.product(args.score_thrs, args.iou_thrs, args.mask_nms_thrs):
         summary = score_setting(cache, score_thr, iou_thr, nms_thr)

@@ -1,10 +1,12 @@
 """Join a detector checkpoint and a segmenter checkpoint into one CenterSAM checkpoint.
 
     python tools/model_converters/combine_centersam.py DETECTOR.pth SEGMENTER.pth OUT.pth [--keep-fp32]
+        [--scorer SCORER.pth]
 
 Keys become ``detector.*`` (from the detector's ``state_dict``; ``data_preprocessor.*`` dropped)
 and ``segmenter.*`` (Meta's SAM keys: image_encoder.*, prompt_encoder.*, mask_decoder.*; an
-official SAM file works too). Optimizer state is dropped, floats cast to fp16.
+official SAM file works too), and ``scorer.*`` from a CandidateScorer checkpoint when ``--scorer`` is given
+(configs/scorer/). Optimizer state is dropped, floats cast to fp16.
 """
 import argparse
 import sys
@@ -22,6 +24,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('segmenter', type=Path)
     parser.add_argument('dst', type=Path)
     parser.add_argument('--keep-fp32', action='store_true')
+    parser.add_argument('--scorer', type=Path, help='CandidateScorer checkpoint (tools/train.py configs/scorer/...)')
     return parser.parse_args(argv)
 
 
@@ -30,8 +33,13 @@ def main(argv=None) -> int:
     det = torch.load(args.detector, map_location='cpu', weights_only=False)
     det = det.get('state_dict', det)
     seg = read_state_dict(args.segmenter)
-    out = combine_states(det, seg, half=not args.keep_fp32,
-                         sources=dict(detector=str(args.detector), segmenter=str(args.segmenter)))
+    sources = dict(detector=str(args.detector), segmenter=str(args.segmenter))
+    scorer = None
+    if args.scorer:
+        scorer = torch.load(args.scorer, map_location='cpu', weights_only=False)
+        scorer = scorer.get('state_dict', scorer)
+        sources['scorer'] = str(args.scorer)
+    out = combine_states(det, seg, half=not args.keep_fp32, sources=sources, scorer=scorer)
     print(save_and_describe(out, args.dst))
     return 0
 

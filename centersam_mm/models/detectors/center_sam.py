@@ -14,7 +14,9 @@ Output per image: ``pred_instances`` = InstanceData(bboxes N×4 XYXY original
 pixels, scores, labels, masks N×H×W bool at original resolution). Masks whose
 SAM-predicted IoU is below ``iou_thr`` and empty masks are dropped. Overlaps are
 resolved later, when a label map is painted: a pixel goes to the highest-scoring
-mask (``centersam_mm.evaluation.functional``).
+mask (``centersam_mm.evaluation.functional``). With a ``scorer`` (e.g. ``CandidateScorer``), each (box, mask)
+candidate is rescored from features of both and ``scores`` become the scorer's probabilities (the detector's
+are kept as ``det_scores``); candidates below ``scorer_thr`` are dropped before mask NMS.
 """
 import copy
 from typing import Dict, List, Optional, Tuple, Union
@@ -77,18 +79,22 @@ class CenterSAM(BaseDetector):
             ``data_preprocessor`` becomes CenterSAM's (the detector's inputs are
             preprocessed once, by the outer model).
         segmenter: config of a box-prompt segmenter (``SAMBoxPromptSegmenter``).
+        scorer: optional config of a candidate scorer (``CandidateScorer``): rescores each prompted box from its
+            detector score, SAM's predicted IoU and its mask; frozen like the segmenter. Not used with oracle prompts.
         train_cfg: ``dict(mode='train_detector')`` — the detector is trained,
             the segmenter frozen (eval mode, no gradients).
         test_cfg: ``score_thr`` (boxes kept as prompts), ``iou_thr`` (masks kept),
             ``prompt`` ('detector' or 'oracle': ground-truth boxes, original pixels,
             from ``data_sample.gt_instances`` — isolates the segmenter's error),
             ``max_per_img``, ``mask_nms_thr`` (``None``: off; else a mask more than this fraction
-            covered by higher-scoring masks is dropped, see :func:`suppress_covered_masks`).
+            covered by higher-scoring masks is dropped, see :func:`suppress_covered_masks`), ``scorer_thr``
+            (with a scorer: candidates whose probability is below it are dropped; default 0.5).
     """
 
     def __init__(self,
                  detector: dict,
                  segmenter: dict,
+                 scorer: Optional[dict] = None,
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
@@ -99,20 +105,25 @@ class CenterSAM(BaseDetector):
                          init_cfg=init_cfg)
         self.detector = MODELS.build(detector)
         self.segmenter = MODELS.build(segmenter)
+        self.scorer = MODELS.build(scorer) if scorer is not None else None
         self.train_cfg = {'mode': 'train_detector', **(train_cfg or {})}
         self.test_cfg = dict(dict(score_thr=0.3, iou_thr=0.0, prompt='detector',
-                                  max_per_img=2000), **(test_cfg or {}))
+                                  max_per_img=2000, scorer_thr=0.5), **(test_cfg or {}))
         if self.train_cfg['mode'] != 'train_detector':
             raise ValueError(f"unsupported train mode {self.train_cfg['mode']!r}: CenterSAM trains "
                              "its detector; train the segmenter alone (configs/sam/)")
         if self.test_cfg['prompt'] not in PROMPTS:
             raise ValueError(f"test_cfg.prompt must be one of {PROMPTS}")
         self.segmenter.requires_grad_(False)
+        if self.scorer is not None:
+            self.scorer.requires_grad_(False)
 
     def train(self, mode: bool = True) -> 'CenterSAM':
-        """Train the detector only; the frozen segmenter stays in eval mode."""
+        """Train the detector only; the frozen segmenter (and scorer) stay in eval mode."""
         super().train(mode)
         self.segmenter.eval()
+        if self.scorer is not None:
+            self.scorer.eval()
         return self
 
     # ------------------------------------------------------------- training
@@ -158,18 +169,24 @@ class CenterSAM(BaseDetector):
         return InstanceData(bboxes=boxes, scores=torch.ones(len(boxes)), labels=labels)
 
     def _segment(self, data_sample: DetDataSample, instances: InstanceData) -> InstanceData:
-        """Prompt SAM with ``instances.bboxes``; keep masks with iou_pred ≥ iou_thr, non-empty."""
+        """Prompt SAM with ``instances.bboxes``; keep masks with iou_pred ≥ iou_thr, non-empty, and (with a
+        scorer) probability ≥ scorer_thr; then mask NMS in score order."""
         device = self.segmenter.device
         image = original_image(data_sample)
         boxes = instances.bboxes.to(device).float()
+        det_scores = instances.scores.to(device)
         result = self.segmenter.segment(image, boxes)
         keep = (result.iou_pred >= self.test_cfg['iou_thr']) & result.masks.flatten(1).any(1)
+        scores = det_scores
+        if self.scorer is not None and self.test_cfg['prompt'] == 'detector':
+            scores = self.scorer.score(image, result.masks, boxes, det_scores, result.iou_pred)
+            keep &= scores >= self.test_cfg['scorer_thr']
         if self.test_cfg.get('mask_nms_thr') is not None:
-            keep = suppress_covered_masks(result.masks, instances.scores.to(device), self.test_cfg['mask_nms_thr'],
-                                          candidates=keep)
-        out = InstanceData(bboxes=boxes[keep], scores=instances.scores.to(device)[keep],
+            keep = suppress_covered_masks(result.masks, scores, self.test_cfg['mask_nms_thr'], candidates=keep)
+        out = InstanceData(bboxes=boxes[keep], scores=scores[keep],
                            labels=instances.labels.to(device)[keep], masks=result.masks[keep])
         out.mask_scores = result.iou_pred[keep]
+        out.det_scores = det_scores[keep]
         return out
 
     def segmenter_state(self) -> Dict[str, Tensor]:

@@ -1,0 +1,5 @@
+"""Candidate scorers: rescore CenterSAM's (box, mask) candidates from features of both."""
+from .candidate_features import FEATURE_NAMES, candidate_features  # noqa: F401
+from .candidate_scorer import CandidateScorer  # noqa: F401
+
+__all__ = ['FEATURE_NAMES', 'candidate_features', 'CandidateScorer']

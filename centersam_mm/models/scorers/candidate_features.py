@@ -1,0 +1,130 @@
+"""Per-candidate features of CenterSAM's (box, mask) pairs, for rescoring them (numpy + scipy, no model).
+
+A candidate is one detector box, its detector score, the SAM mask it prompted and SAM's predicted IoU. The
+features describe how well the mask fits its box, the nucleus's contrast with its surround, its shape, and how
+much higher-scoring candidates already cover it (duplicates). None depends on the image's extent (no counts), so a
+tile and the whole image describe a nucleus alike. A scorer (:class:`CandidateScorer`) turns them
+into the probability that the mask matches a nucleus at IoU >= 0.5.
+"""
+from typing import Tuple
+
+import numpy as np
+from scipy import ndimage
+
+FEATURE_NAMES = ('det_score', 'sam_iou', 'log_area', 'box_fill', 'box_agreement', 'covered_by_higher',
+                 'max_iou_higher', 'image_colour', 'log_area_vs_median', 'abs_log_aspect',
+                 'contrast', 'inner_std', 'log_components', 'boundary_fraction', 'mask_box_fill')
+STRONG_SCORE = 0.3  # detections at least this sure set the image's typical nucleus size
+RING_PX = 3  # width of the ring around a mask that its contrast is measured against
+
+
+def candidate_features(image: np.ndarray, masks: np.ndarray, boxes_xyxy: np.ndarray, det_scores: np.ndarray,
+                       sam_iou: np.ndarray) -> np.ndarray:
+    """Features of N candidates of one image.
+
+    Args:
+        image: (H, W, 3) uint8 RGB (or (H, W) grey) image, the masks' resolution.
+        masks: (N, H, W) bool SAM masks.
+        boxes_xyxy: (N, 4) float prompt boxes, pixels.
+        det_scores: (N,) detector scores; sam_iou: (N,) SAM's predicted IoU.
+
+    Returns:
+        (N, len(FEATURE_NAMES)) float32, columns in ``FEATURE_NAMES`` order; empty masks get zero shape features.
+    """
+    masks = np.asarray(masks, dtype=bool)
+    n = len(masks)
+    boxes = np.asarray(boxes_xyxy, dtype=np.float64).reshape(n, 4)
+    scores = np.asarray(det_scores, dtype=np.float64).reshape(n)
+    feats = np.zeros((n, len(FEATURE_NAMES)), np.float64)
+    grey = _grey(image)
+    windows, mask_boxes, areas = _mask_windows(masks)
+    for i, window in enumerate(windows):
+        if window is not None:
+            feats[i, 10:15] = _appearance_and_shape(grey[window], masks[i][window])
+    feats[:, 5], feats[:, 6] = _overlap_with_higher(masks, scores, windows, mask_boxes, areas)
+    box_w, box_h = (boxes[:, 2] - boxes[:, 0]).clip(1), (boxes[:, 3] - boxes[:, 1]).clip(1)
+    drawn = areas > 0  # empty masks change no feature of the others
+    strong_areas = areas[drawn & (scores >= STRONG_SCORE)]
+    median_area = np.median(strong_areas) if len(strong_areas) else (np.median(areas[drawn]) if drawn.any() else 1.0)
+    feats[:, 0], feats[:, 1] = scores, np.asarray(sam_iou, dtype=np.float64).reshape(n)
+    feats[:, 2], feats[:, 3] = np.log1p(areas), areas / (box_w * box_h)
+    feats[:, 4] = _box_iou_pairs(mask_boxes, boxes)
+    feats[:, 7] = _colourfulness(image)
+    feats[:, 8] = np.log1p(areas) - np.log1p(median_area)
+    feats[:, 9] = np.abs(np.log(box_w / box_h))
+    return feats.astype(np.float32)
+
+
+def _grey(image: np.ndarray) -> np.ndarray:
+    """(H, W) float in [0, 1], standardised by the image's own spread."""
+    image = np.asarray(image, dtype=np.float32) / 255.0
+    grey = image.mean(2) if image.ndim == 3 else image
+    return grey / (grey.std() + 1e-3)
+
+
+def _colourfulness(image: np.ndarray) -> float:
+    """Mean |channel - grey| in [0, 1] units: ~0 for grey fluorescence, larger for stained (H&E) tissue."""
+    image = np.asarray(image, dtype=np.float32) / 255.0
+    return float(np.abs(image - image.mean(2, keepdims=True)).mean()) if image.ndim == 3 else 0.0
+
+
+def _mask_windows(masks: np.ndarray) -> Tuple[list, np.ndarray, np.ndarray]:
+    """Per mask: its bounding window grown by RING_PX (a slice pair, None if empty), xyxy box, pixel area."""
+    n, height, width = masks.shape
+    windows, mask_boxes, areas = [], np.zeros((n, 4)), np.zeros(n)
+    for i in range(n):
+        rows, cols = np.flatnonzero(masks[i].any(1)), np.flatnonzero(masks[i].any(0))
+        if len(rows) == 0:
+            windows.append(None)
+            continue
+        y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+        mask_boxes[i] = (x0, y0, x1, y1)
+        windows.append((slice(max(0, y0 - RING_PX), min(height, y1 + RING_PX)),
+                        slice(max(0, x0 - RING_PX), min(width, x1 + RING_PX))))
+        areas[i] = np.count_nonzero(masks[i][windows[-1]])
+    return windows, mask_boxes, areas
+
+
+def _appearance_and_shape(grey: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """contrast |inside - ring|, inner std, log #components, boundary pixels / area, area / bounding box."""
+    ring = ndimage.binary_dilation(mask, iterations=RING_PX) & ~mask
+    inside = grey[mask]
+    contrast = abs(inside.mean() - grey[ring].mean()) if ring.any() else 0.0
+    boundary = mask & ~ndimage.binary_erosion(mask, border_value=0)
+    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+    bbox_area = (rows[-1] - rows[0] + 1) * (cols[-1] - cols[0] + 1)
+    return np.array([contrast, inside.std(), np.log(ndimage.label(mask)[1]),
+                     boundary.sum() / inside.size, inside.size / bbox_area])
+
+
+def _overlap_with_higher(masks: np.ndarray, scores: np.ndarray, windows: list, mask_boxes: np.ndarray,
+                         areas: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """Per mask: share of its pixels under higher-scoring masks, and its largest IoU with one of them."""
+    n = len(masks)
+    covered, max_iou = np.zeros(n), np.zeros(n)
+    occupied = np.zeros(masks.shape[1:], bool)
+    order = np.argsort(-scores, kind='stable')
+    for rank, i in enumerate(order):
+        if windows[i] is None:
+            continue
+        rows, cols = windows[i]
+        mask = masks[i][rows, cols]
+        covered[i] = np.count_nonzero(mask & occupied[rows, cols]) / areas[i]
+        higher = order[:rank]
+        higher = higher[(areas[higher] > 0) & (mask_boxes[higher, 0] < cols.stop) & (mask_boxes[higher, 2] > cols.start)
+                        & (mask_boxes[higher, 1] < rows.stop) & (mask_boxes[higher, 3] > rows.start)]
+        if len(higher):
+            inter = (masks[higher][:, rows, cols] & mask).reshape(len(higher), -1).sum(1)
+            max_iou[i] = (inter / (areas[higher] + areas[i] - inter)).max()
+        occupied[rows, cols] |= mask
+    return covered, max_iou
+
+
+def _box_iou_pairs(boxes_a: np.ndarray, boxes_b: np.ndarray) -> np.ndarray:
+    """(N,) IoU of boxes_a[i] with boxes_b[i] (xyxy)."""
+    inter_w = (np.minimum(boxes_a[:, 2], boxes_b[:, 2]) - np.maximum(boxes_a[:, 0], boxes_b[:, 0])).clip(0)
+    inter_h = (np.minimum(boxes_a[:, 3], boxes_b[:, 3]) - np.maximum(boxes_a[:, 1], boxes_b[:, 1])).clip(0)
+    inter = inter_w * inter_h
+    area_a = (boxes_a[:, 2] - boxes_a[:, 0]) * (boxes_a[:, 3] - boxes_a[:, 1])
+    area_b = (boxes_b[:, 2] - boxes_b[:, 0]) * (boxes_b[:, 3] - boxes_b[:, 1])
+    return inter / (area_a + area_b - inter).clip(1e-6)

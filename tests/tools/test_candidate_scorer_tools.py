@@ -1,0 +1,56 @@
+"""Candidate scorer workflow on real DSB images: dump_candidates.py -> tools/train.py configs/scorer -> combine."""
+import numpy as np
+import pytest
+import torch
+from _tool_loader import REPO_ROOT, load_tool
+
+pytest.importorskip('mmdet')
+from test_train_detector import run_tool  # noqa: E402
+
+DEFAULT_CONFIG = 'configs/centersam/centersam_r18_sam-small_dsb2018_cpu.py'
+DEFAULT_CKPT = 'checkpoints/centersam_r18_sam-small_dsb2018_cpu.pth'
+SCORER_CONFIG = 'configs/scorer/candidate_scorer_dsb2018_cpu.py'
+
+
+@pytest.fixture(scope='module')
+def dump(tiny_dsb, tmp_path_factory):
+    """The tiny set's 2 train images dumped with the default model."""
+    out = tmp_path_factory.mktemp('candidates') / 'candidates_train.npz'
+    tool = load_tool('analysis_tools/dump_candidates.py')
+    assert tool.main([str(REPO_ROOT / DEFAULT_CONFIG), str(REPO_ROOT / DEFAULT_CKPT), '--split', 'train',
+                      '--out', str(out), '--cfg-options', f'test_dataloader.dataset.data_root={tiny_dsb}/']) == 0
+    return out
+
+
+@pytest.mark.slow
+def test_dump_rows_are_labelled_candidates_of_both_images(dump):
+    from centersam_mm.models.scorers import FEATURE_NAMES
+    data = np.load(dump)
+    assert tuple(data['feature_names']) == FEATURE_NAMES
+    assert data['features'].shape == (len(data['labels']), len(FEATURE_NAMES))
+    assert set(np.unique(data['image_index'])) == {0, 1}
+    assert 0 < data['labels'].mean() < 1, 'the default model finds nuclei and makes some mistakes'
+    assert data['features'][:, 0].min() >= 0.1, 'no candidate below the loosest detector score'
+    # candidates with a good mask (IoU >= 0.5 with a nucleus) have higher SAM IoU on average
+    labels = data['labels'].astype(bool)
+    assert data['features'][labels, 1].mean() > data['features'][~labels, 1].mean()
+
+
+@pytest.mark.slow
+def test_scorer_config_trains_on_the_dump_and_combines_into_centersam(dump, tmp_path):
+    work_dir = tmp_path / 'work'
+    result = run_tool(['tools/train.py', SCORER_CONFIG, '--work-dir', str(work_dir), '--cfg-options',
+                       f'train_dataloader.dataset.ann_file={dump}',
+                       'train_cfg.max_epochs=1', 'train_dataloader.batch_size=64'])
+    assert result.returncode == 0, result.stderr[-3000:]
+    scorer_ckpt = work_dir / 'epoch_1.pth'
+    assert scorer_ckpt.exists()
+    combined = tmp_path / 'centersam.pth'
+    tool = load_tool('model_converters/combine_centersam.py')
+    assert tool.main([str(REPO_ROOT / 'checkpoints/centernet_r18-skip_dsb2018_cpu.pth'),
+                      str(REPO_ROOT / 'checkpoints/sam_small_dsb2018_cpu.pth'), str(combined),
+                      '--scorer', str(scorer_ckpt)]) == 0
+    state = torch.load(combined, map_location='cpu', weights_only=False)['state_dict']
+    trained = torch.load(scorer_ckpt, map_location='cpu', weights_only=False)['state_dict']
+    assert {k for k in state if k.startswith('scorer.')} == {f'scorer.{k}' for k in trained}
+    torch.testing.assert_close(state['scorer.mlp.1.weight'].float(), trained['mlp.1.weight'].half().float())
