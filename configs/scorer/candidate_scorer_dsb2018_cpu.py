@@ -9,6 +9,7 @@ model = dict(type='CandidateScorer', hidden=(64, 64))
 
 train_dataloader = dict(
     batch_size=256, num_workers=0, persistent_workers=False,
+    drop_last=True,  # the features' BatchNorm needs 2+ rows; a 1-row last batch would fail
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),
     dataset=dict(type='CandidateDataset', data_root='data/dsb2018/',
