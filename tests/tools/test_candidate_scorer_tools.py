@@ -54,3 +54,16 @@ def test_scorer_config_trains_on_the_dump_and_combines_into_centersam(dump, tmp_
     trained = torch.load(scorer_ckpt, map_location='cpu', weights_only=False)['state_dict']
     assert {k for k in state if k.startswith('scorer.')} == {f'scorer.{k}' for k in trained}
     torch.testing.assert_close(state['scorer.mlp.1.weight'].float(), trained['mlp.1.weight'].half().float())
+
+
+@pytest.mark.parametrize('score_thr, detector_thr', [(0.05, 0.05), (0.2, 0.1)])
+def test_dump_config_keeps_every_candidate_down_to_the_score(score_thr, detector_thr):
+    """The detector decodes with its own threshold (0.1) before CenterSAM's: a looser dump lowers it too."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(str(REPO_ROOT / DEFAULT_CONFIG))
+    assert cfg.model.scorer is not None and cfg.model.detector.test_cfg.score_thr == 0.1
+    load_tool('analysis_tools/dump_candidates.py').keep_every_candidate(cfg, score_thr)
+    assert 'scorer' not in cfg.model
+    assert cfg.model.test_cfg.score_thr == score_thr and cfg.model.test_cfg.iou_thr == 0.0
+    assert cfg.model.test_cfg.mask_nms_thr is None
+    assert cfg.model.detector.test_cfg.score_thr == detector_thr

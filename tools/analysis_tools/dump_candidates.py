@@ -35,17 +35,27 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('checkpoint')
     parser.add_argument('--split', default='train', help='annotation split (annotations/instances_<split>.json)')
     parser.add_argument('--out', type=Path, required=True, help='.npz to write')
-    parser.add_argument('--score-thr', type=float, default=0.1, help='detector score of the loosest candidate')
+    parser.add_argument('--score-thr', type=float, default=0.1,
+                        help="detector score of the loosest candidate (lowers the detector's own threshold if needed)")
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
     return parser.parse_args(argv)
+
+
+def keep_every_candidate(cfg: Config, score_thr: float) -> None:
+    """Make a CenterSAM config return every candidate with detector score >= ``score_thr``: no scorer, no SAM-IoU
+    gate, no mask NMS, and the detector's own decoding threshold lowered to ``score_thr`` if it was above."""
+    cfg.model.pop('scorer', None)
+    cfg.model.test_cfg.update(score_thr=score_thr, iou_thr=0.0, mask_nms_thr=None)
+    detector_test_cfg = cfg.model.detector.get('test_cfg') or {}
+    if detector_test_cfg.get('score_thr', 0.0) > score_thr:  # the detector's own threshold applies first
+        detector_test_cfg['score_thr'] = score_thr
 
 
 def dump(config: str, checkpoint: str, split: str, score_thr: float, cfg_options: Optional[dict] = None) -> dict:
     """Arrays of the ``.npz``: features (M, F) float32, labels (M,) uint8, image_index (M,) int32."""
     cfg = Config.fromfile(config)
     cfg.merge_from_dict(cfg_options or {})
-    cfg.model.pop('scorer', None)
-    cfg.model.test_cfg.update(score_thr=score_thr, iou_thr=0.0, mask_nms_thr=None)
+    keep_every_candidate(cfg, score_thr)
     cfg.test_dataloader.dataset.ann_file = f'annotations/instances_{split}.json'
     cfg.test_dataloader.update(num_workers=0, persistent_workers=False)
     model = build_detector(cfg, checkpoint, device='cpu')
