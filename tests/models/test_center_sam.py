@@ -73,3 +73,14 @@ def test_state_dict_keys_are_detector_and_segmenter():
     keys = _model().state_dict().keys()
     assert all(k.startswith(('detector.', 'segmenter.')) for k in keys)
     assert 'segmenter.mask_decoder.iou_token.weight' in keys
+
+
+def test_a_prompt_threshold_below_the_detectors_own_is_flagged():
+    """The detector decodes with its own score_thr first, so a lower CenterSAM score_thr would change nothing."""
+    with pytest.warns(UserWarning, match="below its detector's own"):
+        register_all_modules(init_default_scope=True)
+        detector = tiny_centernet_cfg()
+        detector['test_cfg'] = dict(detector.get('test_cfg') or {}, score_thr=0.1)
+        MODELS.build(ConfigDict(type='CenterSAM', detector=detector,
+                                segmenter=dict(type='SAMBoxPromptSegmenter', arch='sam_tiny_test'),
+                                test_cfg=dict(score_thr=0.05)))

@@ -19,6 +19,7 @@ candidate is rescored from features of both and ``scores`` become the scorer's p
 are kept as ``det_scores``); candidates below ``scorer_thr`` are dropped before mask NMS.
 """
 import copy
+import warnings
 from typing import Dict, List, Optional, Tuple, Union
 
 import torch
@@ -114,6 +115,10 @@ class CenterSAM(BaseDetector):
                              "its detector; train the segmenter alone (configs/sam/)")
         if self.test_cfg['prompt'] not in PROMPTS:
             raise ValueError(f"test_cfg.prompt must be one of {PROMPTS}")
+        detector_thr = (detector.get('test_cfg') or {}).get('score_thr')
+        if detector_thr is not None and detector_thr > self.test_cfg['score_thr']:
+            warnings.warn(f"CenterSAM test_cfg.score_thr={self.test_cfg['score_thr']} is below its detector's own "
+                          f"test_cfg.score_thr={detector_thr}, which applies first: lower that one too")
         self.segmenter.requires_grad_(False)
         if self.scorer is not None:
             self.scorer.requires_grad_(False)
