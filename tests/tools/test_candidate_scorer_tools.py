@@ -60,10 +60,20 @@ def test_scorer_config_trains_on_the_dump_and_combines_into_centersam(dump, tmp_
 def test_dump_config_keeps_every_candidate_down_to_the_score(score_thr, detector_thr):
     """The detector decodes with its own threshold (0.1) before CenterSAM's: a looser dump lowers it too."""
     from mmengine.config import Config
+    from centersam_mm.apis import keep_every_candidate
     cfg = Config.fromfile(str(REPO_ROOT / DEFAULT_CONFIG))
     assert cfg.model.scorer is not None and cfg.model.detector.test_cfg.score_thr == 0.1
-    load_tool('analysis_tools/dump_candidates.py').keep_every_candidate(cfg, score_thr)
+    keep_every_candidate(cfg, score_thr)
     assert 'scorer' not in cfg.model
     assert cfg.model.test_cfg.score_thr == score_thr and cfg.model.test_cfg.iou_thr == 0.0
     assert cfg.model.test_cfg.mask_nms_thr is None
     assert cfg.model.detector.test_cfg.score_thr == detector_thr
+
+
+def test_the_sweep_keeps_the_scorer_with_every_candidate():
+    """The threshold sweep caches the scorer's probabilities of every candidate: scorer kept, scorer_thr 0."""
+    from mmengine.config import Config
+    from centersam_mm.apis import keep_every_candidate
+    cfg = Config.fromfile(str(REPO_ROOT / DEFAULT_CONFIG))
+    keep_every_candidate(cfg, 0.1, keep_scorer=True)
+    assert cfg.model.scorer.type == 'CandidateScorer' and cfg.model.test_cfg.scorer_thr == 0.0

@@ -38,6 +38,12 @@ def test_each_setting_filters_the_cache_like_centersam(sweep, score_thr, iou_thr
     assert summary['f1_05'] == pytest.approx(2 * tp / (2 * tp + fp + fn))
 
 
+def test_oracle_selection_keeps_exactly_the_matching_masks(sweep):
+    """The background blob (score 0.3) goes, nucleus 2 (score 0.15) stays: the ceiling of any keep/drop rule."""
+    summary = sweep.score_setting(hand_made_cache(), 0.1, 0.0, mask_nms_thr=0.5, matched_only=True)
+    assert (summary['tp_05'], summary['fp_05'], summary['fn_05']) == (2, 0, 0)
+
+
 def test_mask_nms_threshold_decides_whether_a_wider_copy_leaves_a_sliver(sweep):
     """The copy of nucleus 1 made wider (8 x 12 px, 64 of its 96 pixels under nucleus 1's mask: 0.67 covered):
     mask NMS at 0.5 drops it; at 0.7 it stays and its 32 uncovered pixels become a false-positive sliver."""

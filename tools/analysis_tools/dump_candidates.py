@@ -9,17 +9,14 @@ nucleus is >= 0.5 (the object-F1 criterion). Written atomically as ``.npz`` (fea
 feature_names), which ``CandidateDataset`` reads. Dump ``train`` for training; ``val`` to check the scorer.
 """
 import argparse
-import io
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
 import numpy as np
-import torch
 from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
 
-from centersam_mm.apis.segmenter import build_detector
+from centersam_mm.apis import keep_every_candidate, predict_split
 from centersam_mm.evaluation.functional import best_gt_iou
 from centersam_mm.evaluation.label_files import read_label_map
 from centersam_mm.io.atomic import atomic_open
@@ -41,35 +38,19 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def keep_every_candidate(cfg: Config, score_thr: float) -> None:
-    """Make a CenterSAM config return every candidate with detector score >= ``score_thr``: no scorer, no SAM-IoU
-    gate, no mask NMS, and the detector's own decoding threshold lowered to ``score_thr`` if it was above."""
-    cfg.model.pop('scorer', None)
-    cfg.model.test_cfg.update(score_thr=score_thr, iou_thr=0.0, mask_nms_thr=None)
-    detector_test_cfg = cfg.model.detector.get('test_cfg') or {}
-    if detector_test_cfg.get('score_thr', 0.0) > score_thr:  # the detector's own threshold applies first
-        detector_test_cfg['score_thr'] = score_thr
-
-
 def dump(config: str, checkpoint: str, split: str, score_thr: float, cfg_options: Optional[dict] = None) -> dict:
     """Arrays of the ``.npz``: features (M, F) float32, labels (M,) uint8, image_index (M,) int32."""
     cfg = Config.fromfile(config)
     cfg.merge_from_dict(cfg_options or {})
     keep_every_candidate(cfg, score_thr)
-    cfg.test_dataloader.dataset.ann_file = f'annotations/instances_{split}.json'
-    cfg.test_dataloader.update(num_workers=0, persistent_workers=False)
-    model = build_detector(cfg, checkpoint, device='cpu')
     features, labels, image_index = [], [], []
-    with torch.no_grad():
-        for batch in Runner.build_dataloader(cfg.test_dataloader):
-            for sample in model.test_step(batch):
-                pred = sample.pred_instances
-                masks = pred.masks.cpu().numpy()
-                features.append(candidate_features(original_image(sample), masks, pred.bboxes.cpu().numpy(),
-                                                   pred.scores.cpu().numpy(), pred.mask_scores.cpu().numpy()))
-                gt_label = read_label_map(sample.metainfo['label_map_path'])
-                labels.append(best_gt_iou(masks, gt_label) >= MATCH_IOU)
-                image_index.append(np.full(len(masks), len(image_index), np.int32))
+    for sample in predict_split(cfg, checkpoint, split):
+        pred = sample.pred_instances
+        masks = pred.masks.cpu().numpy()
+        features.append(candidate_features(original_image(sample), masks, pred.bboxes.cpu().numpy(),
+                                           pred.scores.cpu().numpy(), pred.mask_scores.cpu().numpy()))
+        labels.append(best_gt_iou(masks, read_label_map(sample.metainfo['label_map_path'])) >= MATCH_IOU)
+        image_index.append(np.full(len(masks), len(image_index), np.int32))
     return dict(features=np.concatenate(features), labels=np.concatenate(labels).astype(np.uint8),
                 image_index=np.concatenate(image_index), feature_names=np.array(FEATURE_NAMES))
 
@@ -77,12 +58,11 @@ def dump(config: str, checkpoint: str, split: str, score_thr: float, cfg_options
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     arrays = dump(args.config, args.checkpoint, args.split, args.score_thr, args.cfg_options)
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)
     with atomic_open(args.out, 'wb') as stream:
-        stream.write(buffer.getvalue())
-    print(f'{args.out}: {len(arrays["labels"])} candidates of {arrays["image_index"].max() + 1 if len(arrays["labels"]) else 0} '
-          f'images, {arrays["labels"].mean() if len(arrays["labels"]) else 0:.3f} positive')
+        np.savez_compressed(stream, **arrays)
+    labels = arrays['labels']
+    images = int(arrays['image_index'].max()) + 1 if len(labels) else 0
+    print(f'{args.out}: {len(labels)} candidates of {images} images, {labels.mean() if len(labels) else 0:.3f} positive')
     return 0
 
 

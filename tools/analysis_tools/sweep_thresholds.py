@@ -2,7 +2,7 @@
 
     python tools/analysis_tools/sweep_thresholds.py CONFIG CHECKPOINT [--split val]
         [--score-thrs 0.15 0.2 0.25 0.3] [--iou-thrs 0 0.5 0.6 0.7] [--mask-nms-thrs 0.3 0.5]
-        [--out sweep.csv] [--detector-score-thr 0.1]
+        [--out sweep.csv] [--detector-score-thr 0.1] [--oracle-selection]
 
 The model runs once on the split with the lowest ``score_thr``, no SAM-IoU gate and no mask NMS; its masks,
 detector scores and SAM-predicted IoUs are kept in memory. Each setting (score_thr x iou_thr x mask_nms_thr)
@@ -24,8 +24,8 @@ import numpy as np
 import torch
 from mmengine.config import DictAction
 
-from centersam_mm.apis.segmenter import build_detector
-from centersam_mm.evaluation.functional import aggregate, instance_metrics, instances_to_label_map
+from centersam_mm.apis import keep_every_candidate, predict_split
+from centersam_mm.evaluation.functional import aggregate, best_gt_iou, instance_metrics, instances_to_label_map
 from centersam_mm.evaluation.label_files import read_label_map
 from centersam_mm.io.atomic import atomic_open
 from centersam_mm.models.detectors.center_sam import suppress_covered_masks
@@ -42,6 +42,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--iou-thrs', type=float, nargs='+', default=[0.0, 0.5, 0.6, 0.7])
     parser.add_argument('--mask-nms-thrs', type=float, nargs='+', default=[0.5])
     parser.add_argument('--out', type=Path, help='CSV of every setting')
+    parser.add_argument('--oracle-selection', action='store_true',
+                        help='also print the ceiling: the lowest score threshold, only candidates whose mask has '
+                             'IoU >= 0.5 with a nucleus kept, mask NMS at each --mask-nms-thrs')
     parser.add_argument('--detector-score-thr', type=float,
                         help='prompt threshold of the detector (default: the lowest --score-thrs); with a scorer, '
                              '--score-thrs apply to its probabilities')
@@ -54,34 +57,33 @@ def run_once(config: str, checkpoint: str, split: str, score_thr: float,
              cfg_options: Optional[dict] = None) -> List[Dict[str, np.ndarray]]:
     """Per image of the split: ``masks`` (N, H, W) bool, ``scores``, ``iou_pred`` (N,), ``gt_label`` (H, W).
 
-    ``score_thr`` is the detector's prompt threshold; a scorer in the model keeps every candidate
-    (``scorer_thr`` 0) and its probabilities are the cached ``scores``."""
+    ``score_thr`` is the detector's prompt threshold (its own decoding threshold is lowered to it if above); a
+    scorer in the model keeps every candidate (``scorer_thr`` 0) and its probabilities are the cached ``scores``."""
     from mmengine.config import Config
-    from mmengine.runner import Runner
 
     cfg = Config.fromfile(config)
     cfg.merge_from_dict(cfg_options or {})
-    cfg.model.test_cfg.update(score_thr=score_thr, iou_thr=0.0, mask_nms_thr=None, scorer_thr=0.0)
-    cfg.test_dataloader.dataset.ann_file = f'annotations/instances_{split}.json'
-    cfg.test_dataloader.update(num_workers=0, persistent_workers=False)
-    model = build_detector(cfg, checkpoint, device='cpu')
+    keep_every_candidate(cfg, score_thr, keep_scorer=True)
     cache = []
-    with torch.no_grad():
-        for batch in Runner.build_dataloader(cfg.test_dataloader):
-            for sample in model.test_step(batch):
-                pred = sample.pred_instances
-                cache.append(dict(masks=pred.masks.cpu().numpy(), scores=pred.scores.cpu().numpy(),
-                                  iou_pred=pred.mask_scores.cpu().numpy(),
-                                  gt_label=read_label_map(sample.metainfo['label_map_path'])))
+    for sample in predict_split(cfg, checkpoint, split):
+        pred = sample.pred_instances
+        cache.append(dict(masks=pred.masks.cpu().numpy(), scores=pred.scores.cpu().numpy(),
+                          iou_pred=pred.mask_scores.cpu().numpy(),
+                          gt_label=read_label_map(sample.metainfo['label_map_path'])))
     return cache
 
 
 def score_setting(cache: List[Dict[str, np.ndarray]], score_thr: float, iou_thr: float,
-                  mask_nms_thr: float) -> Dict[str, float]:
-    """``aggregate`` of the split with one setting applied to the cached predictions."""
+                  mask_nms_thr: float, matched_only: bool = False) -> Dict[str, float]:
+    """``aggregate`` of the split with one setting applied to the cached predictions.
+
+    ``matched_only``: keep only candidates whose mask has IoU >= 0.5 with a nucleus (an oracle choice: the best
+    any keep/drop rule could do with these candidates)."""
     results = []
     for image in cache:
         candidates = (image['scores'] >= score_thr) & (image['iou_pred'] >= iou_thr)
+        if matched_only:
+            candidates &= best_gt_iou(image['masks'], image['gt_label']) >= 0.5
         keep = suppress_covered_masks(torch.from_numpy(image['masks']), torch.from_numpy(image['scores']),
                                       mask_nms_thr, candidates=torch.from_numpy(candidates)).numpy()
         pred_label = instances_to_label_map(image['masks'][keep], image['scores'][keep])
@@ -108,6 +110,10 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             writer.writeheader()
             writer.writerows(rows)
         print(f'wrote {args.out}')
+    if args.oracle_selection:
+        for nms_thr in args.mask_nms_thrs:
+            summary = score_setting(cache, min(args.score_thrs), 0.0, nms_thr, matched_only=True)
+            print(f'oracle selection (mask NMS {nms_thr}): ' + ' '.join(f'{key} {summary[key]:.3f}' for key in REPORTED))
 
 
 if __name__ == '__main__':

@@ -28,21 +28,21 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def model_state(path: Path) -> dict:
+    """The weights of an MMEngine checkpoint (its ``state_dict``) or of a bare state dict."""
+    checkpoint = torch.load(path, map_location='cpu', weights_only=False)
+    return checkpoint.get('state_dict', checkpoint)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
-    det = torch.load(args.detector, map_location='cpu', weights_only=False)
-    det = det.get('state_dict', det)
-    seg = read_state_dict(args.segmenter)
     sources = dict(detector=str(args.detector), segmenter=str(args.segmenter))
-    scorer = None
     if args.scorer:
-        scorer = torch.load(args.scorer, map_location='cpu', weights_only=False)
-        scorer = scorer.get('state_dict', scorer)
         sources['scorer'] = str(args.scorer)
-    out = combine_states(det, seg, half=not args.keep_fp32, sources=sources, scorer=scorer)
+    out = combine_states(model_state(args.detector), read_state_dict(args.segmenter), half=not args.keep_fp32,
+                         sources=sources, scorer=model_state(args.scorer) if args.scorer else None)
     print(save_and_describe(out, args.dst))
     return 0
-
 
 if __name__ == '__main__':
     sys.exit(main())

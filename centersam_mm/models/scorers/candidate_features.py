@@ -1,4 +1,4 @@
-"""Per-candidate features of CenterSAM's (box, mask) pairs, for rescoring them (numpy + scipy, no model).
+"""Per-candidate features of CenterSAM's (box, mask) pairs, for rescoring them (numpy + scipy; no network).
 
 A candidate is one detector box, its detector score, the SAM mask it prompted and SAM's predicted IoU. The
 features describe how well the mask fits its box, the nucleus's contrast with its surround, its shape, and how
@@ -9,6 +9,8 @@ into the probability that the mask matches a nucleus at IoU >= 0.5.
 from typing import Tuple
 
 import numpy as np
+import torch
+from mmdet.structures.bbox import bbox_overlaps
 from scipy import ndimage
 
 FEATURE_NAMES = ('det_score', 'sam_iou', 'log_area', 'box_fill', 'box_agreement', 'covered_by_higher',
@@ -36,7 +38,8 @@ def candidate_features(image: np.ndarray, masks: np.ndarray, boxes_xyxy: np.ndar
     boxes = np.asarray(boxes_xyxy, dtype=np.float64).reshape(n, 4)
     scores = np.asarray(det_scores, dtype=np.float64).reshape(n)
     feats = np.zeros((n, len(FEATURE_NAMES)), np.float64)
-    grey = _grey(image)
+    rgb = np.asarray(image, dtype=np.float32) / 255.0
+    grey = _grey(rgb)
     windows, mask_boxes, areas = _mask_windows(masks)
     for i, window in enumerate(windows):
         if window is not None:
@@ -48,24 +51,22 @@ def candidate_features(image: np.ndarray, masks: np.ndarray, boxes_xyxy: np.ndar
     median_area = np.median(strong_areas) if len(strong_areas) else (np.median(areas[drawn]) if drawn.any() else 1.0)
     feats[:, 0], feats[:, 1] = scores, np.asarray(sam_iou, dtype=np.float64).reshape(n)
     feats[:, 2], feats[:, 3] = np.log1p(areas), areas / (box_w * box_h)
-    feats[:, 4] = _box_iou_pairs(mask_boxes, boxes)
-    feats[:, 7] = _colourfulness(image)
+    feats[:, 4] = bbox_overlaps(torch.from_numpy(mask_boxes), torch.from_numpy(boxes), is_aligned=True).numpy()
+    feats[:, 7] = _colourfulness(rgb)
     feats[:, 8] = np.log1p(areas) - np.log1p(median_area)
     feats[:, 9] = np.abs(np.log(box_w / box_h))
     return feats.astype(np.float32)
 
 
-def _grey(image: np.ndarray) -> np.ndarray:
-    """(H, W) float in [0, 1], standardised by the image's own spread."""
-    image = np.asarray(image, dtype=np.float32) / 255.0
-    grey = image.mean(2) if image.ndim == 3 else image
+def _grey(rgb: np.ndarray) -> np.ndarray:
+    """(H, W) grey of an image scaled to [0, 1], standardised by the image's own spread."""
+    grey = rgb.mean(2) if rgb.ndim == 3 else rgb
     return grey / (grey.std() + 1e-3)
 
 
-def _colourfulness(image: np.ndarray) -> float:
-    """Mean |channel - grey| in [0, 1] units: ~0 for grey fluorescence, larger for stained (H&E) tissue."""
-    image = np.asarray(image, dtype=np.float32) / 255.0
-    return float(np.abs(image - image.mean(2, keepdims=True)).mean()) if image.ndim == 3 else 0.0
+def _colourfulness(rgb: np.ndarray) -> float:
+    """Mean |channel - grey| of an image scaled to [0, 1]: ~0 for grey fluorescence, larger for stained (H&E)."""
+    return float(np.abs(rgb - rgb.mean(2, keepdims=True)).mean()) if rgb.ndim == 3 else 0.0
 
 
 def _mask_windows(masks: np.ndarray) -> Tuple[list, np.ndarray, np.ndarray]:
@@ -118,13 +119,3 @@ def _overlap_with_higher(masks: np.ndarray, scores: np.ndarray, windows: list, m
             max_iou[i] = (inter / (areas[higher] + areas[i] - inter)).max()
         occupied[rows, cols] |= mask
     return covered, max_iou
-
-
-def _box_iou_pairs(boxes_a: np.ndarray, boxes_b: np.ndarray) -> np.ndarray:
-    """(N,) IoU of boxes_a[i] with boxes_b[i] (xyxy)."""
-    inter_w = (np.minimum(boxes_a[:, 2], boxes_b[:, 2]) - np.maximum(boxes_a[:, 0], boxes_b[:, 0])).clip(0)
-    inter_h = (np.minimum(boxes_a[:, 3], boxes_b[:, 3]) - np.maximum(boxes_a[:, 1], boxes_b[:, 1])).clip(0)
-    inter = inter_w * inter_h
-    area_a = (boxes_a[:, 2] - boxes_a[:, 0]) * (boxes_a[:, 3] - boxes_a[:, 1])
-    area_b = (boxes_b[:, 2] - boxes_b[:, 0]) * (boxes_b[:, 3] - boxes_b[:, 1])
-    return inter / (area_a + area_b - inter).clip(1e-6)
