@@ -30,7 +30,9 @@ model = dict(
     test_cfg=dict(prompt='detector', score_thr=0.1, iou_thr=0.0, scorer_thr=0.5, max_per_img=1000,
                   mask_nms_thr=0.5))
 
-val_evaluator = dict(_delete_=True, type='NucleusInstanceMetric')
+# score_thr 0: the model has already thresholded (prompt score, scorer_thr), so tools/test.py and tools/infer.py
+# (which reads this setting, else falls back to 0.3) count the same nuclei, also with `model.scorer=None` overrides
+val_evaluator = dict(_delete_=True, type='NucleusInstanceMetric', score_thr=0.0)
 test_evaluator = val_evaluator
 # keep the checkpoint of best end-to-end AJI (NucleusInstanceMetric)
 default_hooks = dict(checkpoint=dict(save_best='nucleus/aji', rule='greater'))

@@ -6,7 +6,8 @@ import pytest
 import tifffile
 
 from centersam_mm.apis import NucleusResult, NucleusSegmenter, ThresholdSegmenter, resolve_config
-from centersam_mm.apis.segmenter import DEFAULT_CHECKPOINT, DEFAULT_CONFIG, REPO_ROOT, find_repo_file
+from centersam_mm.apis.segmenter import (DEFAULT_CHECKPOINT, DEFAULT_CONFIG, REPO_ROOT, config_evaluator_setting,
+                                         find_repo_file)
 
 DEMO_IMAGE = REPO_ROOT / 'demo' / 'dsb_aa47f0b3.png'
 
@@ -78,6 +79,16 @@ test_pipeline = [dict(type='LoadImageFromFile'), dict(type='Resize', scale=(128,
                                                        'scale_factor'))]
 test_dataloader = dict(dataset=dict(type='CocoDataset', pipeline=test_pipeline))
 """
+
+
+@pytest.mark.parametrize('name', ['centersam_r18_sam-small_dsb2018_cpu', 'centersam_r18_sam-small_monuseg_cpu'])
+def test_shipped_models_infer_what_test_py_counts(name):
+    """tools/infer.py keeps what tools/test.py scores: the evaluator's score_thr is set (0: the model has already
+    thresholded), so the 0.3 fallback for configs without one never cuts the MoNuSeg model's 0.25-0.3 nuclei."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(str(REPO_ROOT / 'configs' / 'centersam' / f'{name}.py'))
+    assert config_evaluator_setting(cfg, 'score_thr') == 0.0
+    assert cfg.model.test_cfg.score_thr > 0  # the model's own prompt threshold still applies
 
 
 @pytest.mark.slow
