@@ -1,6 +1,6 @@
-"""CandidateDataset: CenterSAM candidates (features + 0/1 label) dumped by tools/analysis_tools/dump_candidates.py."""
+"""CandidateDataset: CenterSAM candidates (features + target) dumped by tools/analysis_tools/dump_candidates.py."""
 from pathlib import Path
-from typing import List
+from typing import Any, List
 
 import numpy as np
 from mmdet.registry import DATASETS
@@ -11,25 +11,37 @@ from ..models.scorers.candidate_features import FEATURE_NAMES
 
 @DATASETS.register_module()
 class CandidateDataset(BaseDataset):
-    """One item per candidate: ``features`` (F,) float32 and ``label`` (1: mask IoU >= 0.5 with a nucleus).
+    """One item per candidate: ``features`` (F,) float32 and ``label``, the scorer's float32 target.
 
-    ``ann_file`` is an ``.npz`` with ``features`` (M, F), ``labels`` (M,) and ``feature_names`` (F,); the
-    names must be :data:`FEATURE_NAMES` (a dump made by another version of the features is refused).
+    ``ann_file`` is an ``.npz`` with ``features`` (M, F), ``labels`` (M,) 0/1, ``best_ious`` (M,) and
+    ``feature_names`` (F,); the names must be :data:`FEATURE_NAMES` (a dump made by another version of the
+    features is refused).
+
+    Args:
+        target: ``'label'`` (1: mask IoU >= 0.5 with a nucleus) or ``'iou'`` (the mask's largest IoU with a
+            nucleus, in [0, 1]: a scorer trained on it predicts mask quality, as Mask Scoring R-CNN's MaskIoU head).
     """
+    TARGET_KEYS = {'label': 'labels', 'iou': 'best_ious'}
+
+    def __init__(self, *args: Any, target: str = 'label', **kwargs: Any) -> None:
+        if target not in self.TARGET_KEYS:
+            raise ValueError(f'CandidateDataset target must be one of {sorted(self.TARGET_KEYS)}, not {target!r}')
+        self.target = target
+        super().__init__(*args, **kwargs)
 
     def load_data_list(self) -> List[dict]:
-        path = Path(self.ann_file)
+        path, key = Path(self.ann_file), self.TARGET_KEYS[self.target]
         try:
             data = np.load(path, allow_pickle=False)
-            features, labels, names = data['features'], data['labels'], tuple(data['feature_names'].tolist())
+            features, targets, names = data['features'], data[key], tuple(data['feature_names'].tolist())
         except (OSError, ValueError, KeyError) as error:
-            raise ValueError(f'{path}: not a candidate dump (features, labels, feature_names): {error}') from None
+            raise ValueError(f'{path}: not a candidate dump (features, {key}, feature_names): {error}') from None
         if names != FEATURE_NAMES:
             raise ValueError(f'{path}: features {names} differ from this version\'s {FEATURE_NAMES}; dump again')
-        if len(features) != len(labels):
-            raise ValueError(f'{path}: {len(features)} feature rows but {len(labels)} labels')
-        return [dict(features=row.astype(np.float32), label=np.float32(label))
-                for row, label in zip(features, labels)]
+        if len(features) != len(targets):
+            raise ValueError(f'{path}: {len(features)} feature rows but {len(targets)} {key}')
+        return [dict(features=row.astype(np.float32), label=np.float32(target))
+                for row, target in zip(features, targets)]
 
     def prepare_data(self, idx: int) -> dict:
         """``{'features', 'label'}`` of candidate ``idx`` (the model's forward arguments; no bookkeeping keys)."""

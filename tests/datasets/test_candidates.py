@@ -7,12 +7,13 @@ from centersam_mm.datasets import CandidateDataset  # noqa: E402
 from centersam_mm.models.scorers import FEATURE_NAMES  # noqa: E402
 
 
-def write_dump(path, n=5, names=FEATURE_NAMES):
+def write_dump(path, n=5, names=FEATURE_NAMES, with_ious=True):
     rng = np.random.default_rng(0)
     features = rng.normal(size=(n, len(names))).astype(np.float32)
-    labels = (np.arange(n) % 2).astype(np.uint8)
-    np.savez_compressed(path, features=features, labels=labels, image_index=np.zeros(n, np.int32),
-                        feature_names=np.array(names))
+    best_ious = np.linspace(0.1, 0.9, n).astype(np.float32)
+    labels = (best_ious >= 0.5).astype(np.uint8)
+    arrays = dict(features=features, labels=labels, image_index=np.zeros(n, np.int32), feature_names=np.array(names))
+    np.savez_compressed(path, **arrays, **(dict(best_ious=best_ious) if with_ious else {}))
     return features, labels
 
 
@@ -23,6 +24,26 @@ def test_items_are_the_dumped_rows(tmp_path):
     np.testing.assert_array_equal(dataset[3]['features'], features[3])
     assert dataset[3]['label'] == labels[3] == 1
     assert set(dataset[3]) == {'features', 'label'}, 'items are the model\'s forward arguments'
+
+
+def test_iou_target_is_the_masks_best_iou(tmp_path):
+    write_dump(tmp_path / 'c.npz')
+    dataset = CandidateDataset(ann_file=str(tmp_path / 'c.npz'), pipeline=[], target='iou')
+    assert [round(float(dataset[i]['label']), 6) for i in range(5)] == [0.1, 0.3, 0.5, 0.7, 0.9]
+    assert dataset[2]['label'].dtype == np.float32
+
+
+def test_iou_target_of_a_dump_without_ious_is_refused_with_its_path(tmp_path):
+    write_dump(tmp_path / 'old.npz', with_ious=False)
+    assert len(CandidateDataset(ann_file=str(tmp_path / 'old.npz'), pipeline=[])) == 5, 'labels still load'
+    with pytest.raises(ValueError, match=r'old\.npz: not a candidate dump \(features, best_ious'):
+        CandidateDataset(ann_file=str(tmp_path / 'old.npz'), pipeline=[], target='iou')
+
+
+def test_an_unknown_target_is_refused(tmp_path):
+    write_dump(tmp_path / 'c.npz')
+    with pytest.raises(ValueError, match="target must be one of.*'area'"):
+        CandidateDataset(ann_file=str(tmp_path / 'c.npz'), pipeline=[], target='area')
 
 
 def test_a_dump_of_other_features_is_refused_with_its_path(tmp_path):

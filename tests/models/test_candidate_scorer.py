@@ -34,6 +34,30 @@ def test_learns_a_threshold_on_one_feature():
     assert ((probs > 0.5).float() == label).float().mean() >= 0.95
 
 
+def test_learns_a_soft_target():
+    """Target = a mask IoU in [0, 1] (here SAM IoU squared, other features noise): the sigmoid output regresses it
+    to within 0.05 on new rows after 400 Adam steps (binary cross-entropy's minimum is at the target)."""
+    torch.manual_seed(0)
+    rng = np.random.default_rng(1)
+
+    def batch(n):
+        feats = rng.normal(size=(n, len(FEATURE_NAMES))).astype(np.float32)
+        feats[:, 1] = rng.uniform(0, 1, n)
+        return torch.from_numpy(feats), torch.from_numpy(feats[:, 1] ** 2)
+
+    scorer = CandidateScorer()
+    optim = torch.optim.Adam(scorer.parameters(), 3e-3)
+    for _ in range(400):
+        feats, target = batch(128)
+        loss = scorer(feats, target, mode='loss')['loss_bce']
+        optim.zero_grad()
+        loss.backward()
+        optim.step()
+    scorer.eval()
+    feats, target = batch(1000)
+    assert (scorer(feats, mode='predict') - target).abs().mean() < 0.05
+
+
 def test_score_gives_one_probability_per_candidate():
     image, masks, boxes, scores, ious = drawn_scene()
     scorer = CandidateScorer().train()

@@ -30,6 +30,9 @@ def test_dump_rows_are_labelled_candidates_of_both_images(dump):
     assert data['features'].shape == (len(data['labels']), len(FEATURE_NAMES))
     assert set(np.unique(data['image_index'])) == {0, 1}
     assert 0 < data['labels'].mean() < 1, 'the default model finds nuclei and makes some mistakes'
+    ious = data['best_ious']
+    assert ious.shape == data['labels'].shape and ious.min() >= 0 and ious.max() <= 1
+    np.testing.assert_array_equal(data['labels'], ious >= 0.5)
     assert data['features'][:, 0].min() >= 0.1, 'no candidate below the loosest detector score'
     # candidates with a good mask (IoU >= 0.5 with a nucleus) have higher SAM IoU on average
     labels = data['labels'].astype(bool)

@@ -4,9 +4,9 @@
         --out data/dsb2018/candidates/candidates_train.npz [--score-thr 0.1]
 
 The model (no scorer, no SAM-IoU gate, no mask NMS, detector score >= ``--score-thr``) runs on the split; every
-non-empty mask becomes one row: :func:`candidate_features` of it and label 1 when its IoU with a ground-truth
-nucleus is >= 0.5 (the object-F1 criterion). Written atomically as ``.npz`` (features, labels, image_index,
-feature_names), which ``CandidateDataset`` reads. Dump ``train`` for training; ``val`` to check the scorer.
+non-empty mask becomes one row: :func:`candidate_features` of it, its largest IoU with a ground-truth nucleus
+(``best_ious``) and label 1 when that IoU is >= 0.5 (the object-F1 criterion). Written atomically as ``.npz``
+(features, labels, best_ious, image_index, feature_names), which ``CandidateDataset`` reads. Dump ``train`` for training; ``val`` to check the scorer.
 """
 import argparse
 import sys
@@ -39,20 +39,23 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 
 def dump(config: str, checkpoint: str, split: str, score_thr: float, cfg_options: Optional[dict] = None) -> dict:
-    """Arrays of the ``.npz``: features (M, F) float32, labels (M,) uint8, image_index (M,) int32."""
+    """Arrays of the ``.npz``: features (M, F) float32, labels (M,) uint8, best_ious (M,) float32 in [0, 1],
+    image_index (M,) int32."""
     cfg = Config.fromfile(config)
     cfg.merge_from_dict(cfg_options or {})
     keep_every_candidate(cfg, score_thr)
-    features, labels, image_index = [], [], []
+    features, best_ious, image_index = [], [], []
     for sample in predict_split(cfg, checkpoint, split):
         pred = sample.pred_instances
         masks = pred.masks.cpu().numpy()
         features.append(candidate_features(original_image(sample), masks, pred.bboxes.cpu().numpy(),
                                            pred.scores.cpu().numpy(), pred.mask_scores.cpu().numpy()))
-        labels.append(best_gt_iou(masks, read_label_map(sample.metainfo['label_map_path'])) >= MATCH_IOU)
+        best_ious.append(best_gt_iou(masks, read_label_map(sample.metainfo['label_map_path'])))
         image_index.append(np.full(len(masks), len(image_index), np.int32))
-    return dict(features=np.concatenate(features), labels=np.concatenate(labels).astype(np.uint8),
-                image_index=np.concatenate(image_index), feature_names=np.array(FEATURE_NAMES))
+    best_ious = np.concatenate(best_ious)
+    return dict(features=np.concatenate(features), labels=(best_ious >= MATCH_IOU).astype(np.uint8),
+                best_ious=best_ious.astype(np.float32), image_index=np.concatenate(image_index),
+                feature_names=np.array(FEATURE_NAMES))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -1,11 +1,13 @@
-"""CandidateScorer: the probability that a CenterSAM candidate (box + SAM mask) matches a nucleus.
+"""CandidateScorer: how good a CenterSAM candidate (box + SAM mask) is, from features of both.
 
 CenterSAM's fixed rule (detector score >= t1 and SAM IoU >= t2, then mask NMS) treats its two scores
 separately and ignores what the mask looks like. This scorer is a small MLP over
 :func:`candidate_features` (scores, mask-box fit, contrast, shape, overlap with higher-scoring masks),
-trained on the candidates of the training images, labelled 1 when the mask has IoU >= 0.5 with a
-ground-truth nucleus (the object-F1 criterion). It plays the part of Mask Scoring R-CNN's MaskIoU head,
-after the fact and with no access to the detector's features, so it mixes with any detector.
+trained on the candidates of the training images with binary cross-entropy against a target in [0, 1]:
+either 1 when the mask has IoU >= 0.5 with a ground-truth nucleus (the object-F1 criterion; the output is
+that probability) or the mask's IoU itself (``CandidateDataset(target='iou')``; the output estimates the
+IoU). It plays the part of Mask Scoring R-CNN's MaskIoU head, after the fact and with no access to the
+detector's features, so it mixes with any detector.
 """
 from typing import Dict, Optional, Union
 
@@ -39,8 +41,8 @@ class CandidateScorer(BaseModel):
 
     def forward(self, features: Tensor, label: Optional[Tensor] = None,
                 mode: str = 'tensor') -> Union[Dict[str, Tensor], Tensor]:
-        """``features`` (B, F) float. Modes: 'loss' (needs ``label`` (B,) 0/1), 'predict' (probabilities),
-        'tensor' (logits)."""
+        """``features`` (B, F) float. Modes: 'loss' (needs ``label`` (B,), targets in [0, 1]: 0/1 labels or
+        mask IoUs), 'predict' (sigmoid outputs), 'tensor' (logits)."""
         logits = self.mlp(features.float()).squeeze(1)
         if mode == 'loss':
             return dict(loss_bce=nn.functional.binary_cross_entropy_with_logits(logits, label.float()))
@@ -49,7 +51,7 @@ class CandidateScorer(BaseModel):
     @torch.no_grad()
     def score(self, image: np.ndarray, masks: Tensor, boxes_xyxy: Tensor, det_scores: Tensor,
               sam_iou: Tensor) -> Tensor:
-        """(N,) probabilities for the N candidates of one image (see :func:`candidate_features` for shapes)."""
+        """(N,) scores in [0, 1] of the N candidates of one image (see :func:`candidate_features` for shapes)."""
         if len(masks) == 0:
             return det_scores.new_zeros(0)
         feats = candidate_features(image, masks.cpu().numpy(), boxes_xyxy.cpu().numpy(), det_scores.cpu().numpy(),
