@@ -11,7 +11,7 @@ def keep_every_candidate(cfg: Any, score_thr: float, keep_scorer: bool = False) 
     """Edit a CenterSAM config (``mmengine.Config``) in place so it returns every candidate with detector score >=
     ``score_thr``: no SAM-IoU gate, no mask NMS, the detector's own decoding threshold lowered to ``score_thr`` if it
     was above (it applies first); the scorer removed, or with ``keep_scorer`` kept with ``scorer_thr`` 0 (its
-    probabilities become the returned ``scores``)."""
+    outputs become the returned ``scores``)."""
     if not keep_scorer:
         cfg.model.pop('scorer', None)
     cfg.model.test_cfg.update(score_thr=score_thr, iou_thr=0.0, mask_nms_thr=None, scorer_thr=0.0)

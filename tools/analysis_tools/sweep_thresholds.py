@@ -11,7 +11,7 @@ non-empty, then ``suppress_covered_masks``) and is scored with ``NucleusInstance
 (label map: the highest score wins a pixel). Prints one row per setting, best F1@0.5 first; ``--out`` writes
 them as CSV. Use on ``val`` only: the test split is for reporting.
 
-With a candidate scorer in the model (``model.scorer``), the cached scores are the scorer's probabilities, so
+With a candidate scorer in the model (``model.scorer``), the cached scores are the scorer's outputs, so
 ``--score-thrs`` sweeps ``scorer_thr``; the detector's own prompt threshold is then ``--detector-score-thr``.
 """
 import argparse
@@ -47,7 +47,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                              'IoU >= 0.5 with a nucleus kept, mask NMS at each --mask-nms-thrs')
     parser.add_argument('--detector-score-thr', type=float,
                         help='prompt threshold of the detector (default: the lowest --score-thrs); with a scorer, '
-                             '--score-thrs apply to its probabilities')
+                             '--score-thrs apply to its outputs')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help="config overrides, as tools/test.py's (e.g. model.detector.test_cfg.flip=[horizontal])")
     return parser.parse_args(argv)
@@ -58,7 +58,7 @@ def run_once(config: str, checkpoint: str, split: str, score_thr: float,
     """Per image of the split: ``masks`` (N, H, W) bool, ``scores``, ``iou_pred`` (N,), ``gt_label`` (H, W).
 
     ``score_thr`` is the detector's prompt threshold (its own decoding threshold is lowered to it if above); a
-    scorer in the model keeps every candidate (``scorer_thr`` 0) and its probabilities are the cached ``scores``."""
+    scorer in the model keeps every candidate (``scorer_thr`` 0) and its outputs are the cached ``scores``."""
     from mmengine.config import Config
 
     cfg = Config.fromfile(config)

@@ -15,7 +15,7 @@ pixels, scores, labels, masks N×H×W bool at original resolution). Masks whose
 SAM-predicted IoU is below ``iou_thr`` and empty masks are dropped. Overlaps are
 resolved later, when a label map is painted: a pixel goes to the highest-scoring
 mask (``centersam_mm.evaluation.functional``). With a ``scorer`` (e.g. ``CandidateScorer``), each (box, mask)
-candidate is rescored from features of both and ``scores`` become the scorer's probabilities (the detector's
+candidate is rescored from features of both and ``scores`` become the scorer's outputs in [0, 1] (the detector's
 are kept as ``det_scores``); candidates below ``scorer_thr`` are dropped before mask NMS.
 """
 import copy
@@ -89,7 +89,7 @@ class CenterSAM(BaseDetector):
             from ``data_sample.gt_instances`` — isolates the segmenter's error),
             ``max_per_img``, ``mask_nms_thr`` (``None``: off; else a mask more than this fraction
             covered by higher-scoring masks is dropped, see :func:`suppress_covered_masks`), ``scorer_thr``
-            (with a scorer: candidates whose probability is below it are dropped; default 0.5).
+            (with a scorer: candidates rated below it are dropped; default 0.5).
     """
 
     def __init__(self,
@@ -175,7 +175,7 @@ class CenterSAM(BaseDetector):
 
     def _segment(self, data_sample: DetDataSample, instances: InstanceData) -> InstanceData:
         """Prompt SAM with ``instances.bboxes``; keep masks with iou_pred ≥ iou_thr, non-empty, and (with a
-        scorer) probability ≥ scorer_thr; then mask NMS in score order."""
+        scorer) rating ≥ scorer_thr; then mask NMS in score order."""
         device = self.segmenter.device
         image = original_image(data_sample)
         boxes = instances.bboxes.to(device).float()

@@ -4,7 +4,7 @@ A candidate is one detector box, its detector score, the SAM mask it prompted an
 features describe how well the mask fits its box, the nucleus's contrast with its surround, its shape, and how
 much higher-scoring candidates already cover it (duplicates). None depends on the image's extent (no counts), so a
 tile and the whole image describe a nucleus alike. A scorer (:class:`CandidateScorer`) turns them
-into the probability that the mask matches a nucleus at IoU >= 0.5.
+into an estimate of how well the mask matches a nucleus (its IoU, or the probability of IoU >= 0.5).
 """
 from typing import Tuple
 
