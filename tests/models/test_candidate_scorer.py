@@ -10,50 +10,40 @@ from test_candidate_features import drawn_scene  # noqa: E402
 from test_center_sam import _model, _sample  # noqa: E402
 
 
-def test_learns_a_threshold_on_one_feature():
-    """Label = (SAM IoU > 0.5), other features noise: 300 Adam steps reach >= 95 % accuracy on new rows."""
+def fit_on_sam_iou(target_fn, steps, seed):
+    """A CandidateScorer trained (Adam, batches of 128) on rows whose SAM IoU (column 1) is uniform in [0, 1] and
+    whose other features are noise, target ``target_fn(sam_iou)``; returns it in eval mode and a row sampler."""
     torch.manual_seed(0)
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed)
 
     def batch(n):
         feats = rng.normal(size=(n, len(FEATURE_NAMES))).astype(np.float32)
         feats[:, 1] = rng.uniform(0, 1, n)
-        return torch.from_numpy(feats), torch.from_numpy((feats[:, 1] > 0.5).astype(np.float32))
+        return torch.from_numpy(feats), torch.from_numpy(target_fn(feats[:, 1]).astype(np.float32))
 
     scorer = CandidateScorer()
     optim = torch.optim.Adam(scorer.parameters(), 3e-3)
-    for _ in range(300):
-        feats, label = batch(128)
-        loss = scorer(feats, label, mode='loss')['loss_bce']
+    for _ in range(steps):
+        feats, target = batch(128)
+        loss = scorer(feats, target, mode='loss')['loss_bce']
         optim.zero_grad()
         loss.backward()
         optim.step()
-    scorer.eval()
+    return scorer.eval(), batch
+
+
+def test_learns_a_threshold_on_one_feature():
+    """Label = (SAM IoU > 0.5): 300 steps reach >= 95 % accuracy on new rows."""
+    scorer, batch = fit_on_sam_iou(lambda sam_iou: sam_iou > 0.5, steps=300, seed=0)
     feats, label = batch(1000)
     probs = scorer(feats, mode='predict')
     assert ((probs > 0.5).float() == label).float().mean() >= 0.95
 
 
 def test_learns_a_soft_target():
-    """Target = a mask IoU in [0, 1] (here SAM IoU squared, other features noise): the sigmoid output regresses it
-    to within 0.05 on new rows after 400 Adam steps (binary cross-entropy's minimum is at the target)."""
-    torch.manual_seed(0)
-    rng = np.random.default_rng(1)
-
-    def batch(n):
-        feats = rng.normal(size=(n, len(FEATURE_NAMES))).astype(np.float32)
-        feats[:, 1] = rng.uniform(0, 1, n)
-        return torch.from_numpy(feats), torch.from_numpy(feats[:, 1] ** 2)
-
-    scorer = CandidateScorer()
-    optim = torch.optim.Adam(scorer.parameters(), 3e-3)
-    for _ in range(400):
-        feats, target = batch(128)
-        loss = scorer(feats, target, mode='loss')['loss_bce']
-        optim.zero_grad()
-        loss.backward()
-        optim.step()
-    scorer.eval()
+    """Target = a mask IoU in [0, 1] (here SAM IoU squared): the sigmoid output regresses it to within 0.05 on new
+    rows after 400 steps (binary cross-entropy's minimum is at the target)."""
+    scorer, batch = fit_on_sam_iou(lambda sam_iou: sam_iou ** 2, steps=400, seed=1)
     feats, target = batch(1000)
     assert (scorer(feats, mode='predict') - target).abs().mean() < 0.05
 
