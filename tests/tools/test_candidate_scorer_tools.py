@@ -80,3 +80,29 @@ def test_the_sweep_keeps_the_scorer_with_every_candidate():
     cfg = Config.fromfile(str(REPO_ROOT / DEFAULT_CONFIG))
     keep_every_candidate(cfg, 0.1, keep_scorer=True)
     assert cfg.model.scorer.type == 'CandidateScorer' and cfg.model.test_cfg.scorer_thr == 0.0
+
+
+def test_combine_takes_detector_and_segmenter_from_a_centersam_checkpoint(tmp_path):
+    """MODEL MODEL OUT (how a scorer is added to a published model): the detector.* and segmenter.* weights come
+    back unchanged, and without --scorer none is added."""
+    source = REPO_ROOT / DEFAULT_CKPT
+    out = tmp_path / 'again.pth'
+    tool = load_tool('model_converters/combine_centersam.py')
+    assert tool.main([str(source), str(source), str(out)]) == 0
+    before = torch.load(source, map_location='cpu', weights_only=False)['state_dict']
+    after = torch.load(out, map_location='cpu', weights_only=False)['state_dict']
+    kept = {k for k in before if k.startswith(('detector.', 'segmenter.'))}
+    assert set(after) == kept and len(kept) > 300
+    for key in kept:
+        torch.testing.assert_close(after[key], before[key])
+
+
+def test_the_monuseg_scorer_config_is_the_dsb_recipe_on_monuseg_candidates():
+    from mmengine.config import Config
+    dsb = Config.fromfile(str(REPO_ROOT / SCORER_CONFIG))
+    monuseg = Config.fromfile(str(REPO_ROOT / 'configs/scorer/candidate_scorer_monuseg_cpu.py'))
+    assert monuseg.train_dataloader.dataset.data_root == 'data/monuseg/'
+    assert monuseg.train_dataloader.dataset.target == dsb.train_dataloader.dataset.target == 'iou'
+    assert monuseg.model == dsb.model and monuseg.train_cfg == dsb.train_cfg
+    centersam = Config.fromfile(str(REPO_ROOT / 'configs/centersam/centersam_r18_sam-small_monuseg_cpu.py'))
+    assert centersam.model.scorer == dsb.model, 'the MoNuSeg CenterSAM model holds a scorer of this shape'

@@ -6,7 +6,11 @@
 Keys become ``detector.*`` (from the detector's ``state_dict``; ``data_preprocessor.*`` dropped)
 and ``segmenter.*`` (Meta's SAM keys: image_encoder.*, prompt_encoder.*, mask_decoder.*; an
 official SAM file works too), and ``scorer.*`` from a CandidateScorer checkpoint when ``--scorer`` is given
-(configs/scorer/). Optimizer state is dropped, floats cast to fp16.
+(configs/scorer/). Optimizer state is dropped, floats cast to fp16. DETECTOR.pth and SEGMENTER.pth may both be
+an existing CenterSAM checkpoint (its ``detector.*`` / ``segmenter.*`` keys are taken), e.g. to add a scorer to a
+published model:
+
+    python tools/model_converters/combine_centersam.py MODEL.pth MODEL.pth OUT.pth --scorer SCORER.pth
 """
 import argparse
 import sys
@@ -34,12 +38,20 @@ def model_state(path: Path) -> dict:
     return checkpoint.get('state_dict', checkpoint)
 
 
+def detector_state(path: Path) -> dict:
+    """A detector's weights: :func:`model_state`, or the ``detector.*`` keys (unprefixed) of a CenterSAM one."""
+    state = model_state(path)
+    if any(key.startswith('detector.') for key in state):
+        return {key[len('detector.'):]: value for key, value in state.items() if key.startswith('detector.')}
+    return state
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     sources = dict(detector=str(args.detector), segmenter=str(args.segmenter))
     if args.scorer:
         sources['scorer'] = str(args.scorer)
-    out = combine_states(model_state(args.detector), read_state_dict(args.segmenter), half=not args.keep_fp32,
+    out = combine_states(detector_state(args.detector), read_state_dict(args.segmenter), half=not args.keep_fp32,
                          sources=sources, scorer=model_state(args.scorer) if args.scorer else None)
     print(save_and_describe(out, args.dst))
     return 0
