@@ -2,8 +2,8 @@
 # configs/centernet/centernet_r18-skip_dsb2018_cpu.py (trained by centernet_r18_dsb2018_cpu.py, then _stage2.py
 # _stage3.py to _stage6.py; tested at 768x768) finds nuclei, each box (score >= 0.1) prompts the small SAM of
 # configs/sam/sam_small_dsb2018_cpu.py, the CandidateScorer of configs/scorer/candidate_scorer_dsb2018_cpu.py
-# rates each (box, mask) pair (its estimate of the mask's IoU with a nucleus), masks rated >= scorer_thr are kept (then mask NMS), at original resolution,
-# and scored by NucleusInstanceMetric (F1@0.5, AJI, ...).
+# rates each (box, mask) pair (its estimate of the mask's IoU with a nucleus), masks rated >= scorer_thr are kept
+# (then mask NMS), at original resolution, and scored by NucleusInstanceMetric (F1@0.5, AJI, ...).
 #   test:   python tools/test.py configs/centersam/centersam_r18_sam-small_dsb2018_cpu.py \
 #               checkpoints/centersam_r18_sam-small_dsb2018_cpu.pth
 #   oracle: ... --cfg-options model.test_cfg.prompt=oracle   (ground-truth boxes as prompts)
@@ -26,7 +26,7 @@ model = dict(
     scorer=dict(type='CandidateScorer', hidden=(64, 64)),
     train_cfg=dict(mode='train_detector'),
     # every box with detector score >= 0.1 prompts SAM; the scorer's estimated mask IoU decides (scorer_thr), then
-    # mask NMS; scorer_thr and mask_nms_thr chosen on DSB val (docs/benchmarks.md, 'Candidate scorer')
+    # mask NMS; scorer_thr and mask_nms_thr chosen on DSB val (docs/benchmarks.md, 'the scorer learns the mask's IoU')
     test_cfg=dict(prompt='detector', score_thr=0.1, iou_thr=0.0, scorer_thr=0.4, max_per_img=1000,
                   mask_nms_thr=0.5))
 

@@ -1,6 +1,7 @@
 # CandidateScorer for the default CenterSAM model: an MLP over features of each (box, SAM mask) candidate,
 # trained to predict the mask's IoU with its best-matching nucleus (target='iou'; target='label' learns
-# "IoU >= 0.5" instead: same val F1 0.877, AJI 0.737 against 0.742, docs/benchmarks.md) on the candidates of DSB `train`
+# "IoU >= 0.5" instead: same val F1 0.877, AJI 0.737 against 0.742, docs/benchmarks.md) on the candidates of
+# DSB `train`
 # (`tools/analysis_tools/dump_candidates.py ... --split train --out data/dsb2018/candidates/candidates_train.npz`).
 # Seconds on one CPU core: 33k candidates, batch 256, 15 epochs.
 #   python tools/train.py configs/scorer/candidate_scorer_dsb2018_cpu.py [--resume]

@@ -6,7 +6,8 @@
 The model (no scorer, no SAM-IoU gate, no mask NMS, detector score >= ``--score-thr``) runs on the split; every
 non-empty mask becomes one row: :func:`candidate_features` of it, its largest IoU with a ground-truth nucleus
 (``best_ious``) and label 1 when that IoU is >= 0.5 (the object-F1 criterion). Written atomically as ``.npz``
-(features, labels, best_ious, image_index, feature_names), which ``CandidateDataset`` reads. Dump ``train`` for training; ``val`` to check the scorer.
+(features, labels, best_ious, image_index, feature_names), which ``CandidateDataset`` reads. Dump ``train`` for
+training; ``val`` to check the scorer.
 """
 import argparse
 import sys
@@ -65,7 +66,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         np.savez_compressed(stream, **arrays)
     labels = arrays['labels']
     images = int(arrays['image_index'].max()) + 1 if len(labels) else 0
-    print(f'{args.out}: {len(labels)} candidates of {images} images, {labels.mean() if len(labels) else 0:.3f} positive')
+    positive = labels.mean() if len(labels) else 0
+    print(f'{args.out}: {len(labels)} candidates of {images} images, {positive:.3f} positive')
     return 0
 
 

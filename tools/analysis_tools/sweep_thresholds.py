@@ -113,7 +113,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     if args.oracle_selection:
         for nms_thr in args.mask_nms_thrs:
             summary = score_setting(cache, min(args.score_thrs), 0.0, nms_thr, matched_only=True)
-            print(f'oracle selection (mask NMS {nms_thr}): ' + ' '.join(f'{key} {summary[key]:.3f}' for key in REPORTED))
+            figures = ' '.join(f'{key} {summary[key]:.3f}' for key in REPORTED)
+            print(f'oracle selection (mask NMS {nms_thr}): {figures}')
 
 
 if __name__ == '__main__':

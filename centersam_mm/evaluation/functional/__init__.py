@@ -9,5 +9,6 @@ from .results_table import format_summary_table, write_results_csv
 __all__ = [
     'MISS_KINDS', 'box_iou_matrix', 'classify_box_misses', 'count_box_matches', 'matched_gt',
     'COUNT_KEYS', 'DSB_THRESHOLDS', 'RATE_KEYS', 'RESULT_KEYS', 'SUM_KEYS', 'LabelOverlaps', 'aggregate',
-    'instance_metrics', 'label_overlaps', 'instances_to_label_map', 'best_gt_iou', 'format_summary_table', 'write_results_csv'
+    'instance_metrics', 'label_overlaps', 'instances_to_label_map', 'best_gt_iou', 'format_summary_table',
+    'write_results_csv'
 ]
