@@ -13,7 +13,7 @@ PY=${PYTHON:-python3}
 WHEELS=${CENTERSAM_WHEELS:-${XDG_CACHE_HOME:-$HOME/.cache}/centersam_mm/wheels}
 TORCH_PINS="torch==2.14.1 torchvision==0.29.1"
 MMCV_VERSION=2.1.0
-PY_PINS="numpy<2.3 scipy mmengine==0.10.7 mmdet==3.3.0 segment-anything==1.0 pycocotools tifffile opencv-python-headless pytest pytest-timeout matplotlib"
+PY_PINS="numpy<2.3 scipy mmengine==0.10.7 mmdet==3.3.0 segment-anything==1.0 pycocotools tifffile opencv-python-headless pytest pytest-timeout matplotlib shapely"
 LOG=${SETUP_LOG:-.venv-setup.log}
 
 die() { echo "make setup: $*" >&2; exit 1; }

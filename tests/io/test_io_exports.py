@@ -52,8 +52,9 @@ def test_geojson_one_valid_polygon_per_nucleus(tmp_path):
         assert feature['properties']['measurements'] == {'score': SCORES[label - 1], 'label': label}
         ring = feature['geometry']['coordinates'][0]
         assert ring[0] == ring[-1] and len(ring) >= 4
-    disk_ring = np.array(collection['features'][0]['geometry']['coordinates'][0])
-    assert np.allclose(disk_ring.mean(axis=0), 12, atol=0.7)  # pixel coordinates, x then y
+    disk_ring = np.array(collection['features'][0]['geometry']['coordinates'][0][:-1])
+    assert np.allclose(disk_ring.mean(axis=0), 12.5)  # pixel-corner coordinates, x then y: pixel 12 is [12, 13]
+    assert collection['features'][3]['geometry']['coordinates'] == [[[5, 25], [6, 25], [6, 26], [5, 26], [5, 25]]]
 
 
 def test_geojson_polygons_valid_with_shapely(tmp_path):
@@ -61,7 +62,9 @@ def test_geojson_polygons_valid_with_shapely(tmp_path):
     write_geojson(tmp_path / 'n.geojson', _labels(), SCORES, object_type='annotation')
     for feature in json.loads((tmp_path / 'n.geojson').read_text())['features']:
         assert feature['properties']['objectType'] == 'annotation'
-        assert shapely_geometry.shape(feature['geometry']).is_valid
+        polygon = shapely_geometry.shape(feature['geometry'])
+        label = feature['properties']['measurements']['label']
+        assert polygon.is_valid and polygon.area == (_labels() == label).sum()  # outlines along pixel edges
 
 
 def test_empty_label_map_gives_empty_outputs(tmp_path):
