@@ -2,7 +2,8 @@
 
 Importing the package registers its datasets, transforms, models and metrics into MMDetection's
 registries, and its optimizer wrapper into MMEngine's (configs load it with ``custom_imports = dict(imports=['centersam_mm'])``). The pure
-parts (dataset converters, ``evaluation.functional``, ``io``) need only numpy/scipy.
+parts (dataset converters, ``evaluation.functional``, ``io``) need only numpy/scipy. Importing it changes no
+checkpoint loading: torch's weights-only default stays in force (``utils/safe_load.py``).
 """
 from importlib.util import find_spec
 
@@ -10,5 +11,3 @@ __version__ = '0.1.0'
 
 if find_spec('mmdet') is not None:
     from . import datasets, engine, evaluation, models  # noqa: F401  (registers modules)
-    from .utils.torch_compat import allow_mmengine_checkpoints
-    allow_mmengine_checkpoints()

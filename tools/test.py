@@ -4,15 +4,23 @@ Example::
 
     python tools/test.py configs/centersam/centersam_r18_sam-small_dsb2018_cpu.py \
         checkpoints/centersam_r18_sam-small_dsb2018_cpu.pth
+
+A missing checkpoint, annotation file or image folder, and a checkpoint that is unreadable, unsafe (it pickles
+code) or not weights of the config's model, end the command with one ``error:`` line on stderr and exit status 2.
+The checkpoint is read weights-only, MMEngine's training state allow-listed (``centersam_mm.utils.safe_load``),
+so the runner's own ``epoch_N.pth`` load as well as published weights.
 """
 import argparse
-import os.path as osp
+import sys
 
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from centersam_mm.utils.checkpoints import CheckpointError
 from centersam_mm.utils.dist import prepare_cpu_distributed
-from centersam_mm.utils.runner_config import add_runner_args, load_run_config, parse_runner_args
+from centersam_mm.utils.runner_config import (MissingInputError, add_runner_args, check_run_inputs,
+                                              load_run_config, parse_runner_args)
+from centersam_mm.utils.safe_load import check_weights_fit, checkpoint_loading, read_checkpoint
 
 
 def parse_args() -> argparse.Namespace:
@@ -25,21 +33,29 @@ def parse_args() -> argparse.Namespace:
     return parse_runner_args(parser)
 
 
-def main() -> None:
+def main() -> int:
     args = parse_args()
-    cfg = load_run_config(args.config, args.launcher, args.cfg_options, args.work_dir)
-    if not osp.isfile(args.checkpoint):
-        raise SystemExit(f'error: {args.checkpoint}: checkpoint file not found')
-    cfg.load_from = args.checkpoint
-    prepare_cpu_distributed(cfg)
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
-    if args.out is not None:
-        from mmdet.evaluation import DumpDetResults
-        if not args.out.endswith(('.pkl', '.pickle')):
-            raise SystemExit(f'error: {args.out}: --out must end with .pkl')
-        runner.test_evaluator.metrics.append(DumpDetResults(out_file_path=args.out))
-    runner.test()
+    if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
+        print(f'error: {args.out}: --out must end with .pkl', file=sys.stderr)
+        return 2
+    try:
+        cfg = load_run_config(args.config, args.launcher, args.cfg_options, args.work_dir)
+        check_run_inputs(cfg, 'test', args.checkpoint)
+        cfg.load_from = args.checkpoint
+        prepare_cpu_distributed(cfg)
+        runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+        # a file of another model would leave it at its initial weights and score it: refuse it (tensors mapped)
+        check_weights_fit(runner.model, read_checkpoint(args.checkpoint, mmap=True), args.checkpoint)
+        if args.out is not None:
+            from mmdet.evaluation import DumpDetResults
+            runner.test_evaluator.metrics.append(DumpDetResults(out_file_path=args.out))
+        with checkpoint_loading(args.checkpoint):
+            runner.test()
+    except (MissingInputError, CheckpointError) as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

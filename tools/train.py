@@ -5,15 +5,26 @@ Examples::
     python tools/train.py configs/centernet/centernet_r18_dsb2018_cpu.py
     python tools/train.py CONFIG --resume            # continue from the last checkpoint in the work dir
     bash tools/dist_train.sh CONFIG 2                 # torchrun, 2 processes
+
+A missing annotation file, image folder or checkpoint, and a checkpoint that is unreadable or unsafe (it pickles
+code), end the command with one ``error:`` line on stderr and exit status 2. The checkpoint the run reads
+(``--resume``, ``load_from``) is loaded weights-only with MMEngine's training state allow-listed
+(``centersam_mm.utils.safe_load``): the runner's own checkpoints resume, a file that pickles code is refused.
 """
 import argparse
+import sys
+from contextlib import nullcontext
+from typing import Optional
 
 from mmengine.config import Config
 from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
+from mmengine.runner import Runner, find_latest_checkpoint
 
+from centersam_mm.utils.checkpoints import CheckpointError
 from centersam_mm.utils.dist import prepare_cpu_distributed
-from centersam_mm.utils.runner_config import add_runner_args, load_run_config, parse_runner_args
+from centersam_mm.utils.runner_config import (MissingInputError, add_runner_args, check_run_inputs,
+                                              load_run_config, parse_runner_args)
+from centersam_mm.utils.safe_load import checkpoint_loading
 
 
 def parse_args() -> argparse.Namespace:
@@ -40,12 +51,30 @@ def build_cfg(args: argparse.Namespace) -> Config:
     return cfg
 
 
-def main() -> None:
-    cfg = build_cfg(parse_args())
-    prepare_cpu_distributed(cfg)
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
-    runner.train()
+def checkpoint_to_read(cfg: Config) -> Optional[str]:
+    """The checkpoint the runner will load: ``load_from`` (also ``--resume PATH``), or with ``--resume`` alone the
+    work dir's latest; None when it starts from scratch."""
+    if cfg.get('load_from'):
+        return cfg.load_from
+    if cfg.get('resume'):
+        return find_latest_checkpoint(cfg.work_dir)
+    return None
+
+
+def main() -> int:
+    try:
+        cfg = build_cfg(parse_args())
+        check_run_inputs(cfg, 'train')
+        prepare_cpu_distributed(cfg)
+        checkpoint = checkpoint_to_read(cfg)
+        runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+        with checkpoint_loading(checkpoint) if checkpoint is not None else nullcontext():
+            runner.train()
+    except (MissingInputError, CheckpointError) as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -19,8 +19,11 @@ from typing import Dict, Mapping, Optional, Tuple
 import torch
 
 
-class CheckpointError(RuntimeError):
-    """A checkpoint is missing, unreadable, corrupt or of the wrong architecture."""
+class CheckpointError(RuntimeError, ValueError):
+    """A checkpoint is missing, unreadable, corrupt, unsafe or of the wrong architecture (the message is one line).
+
+    Also a ``ValueError``: what the command-line tools report in one line without a traceback.
+    """
 
 
 @dataclass(frozen=True)
@@ -152,16 +155,21 @@ def _reason(err: Exception) -> str:
 # ---------------------------------------------------------------- loading
 def read_state_dict(path: Path) -> Dict[str, torch.Tensor]:
     """State dict of a SAM checkpoint file: Meta's plain dict, an MMEngine checkpoint
-    (``state_dict``/``meta``), or a CenterSAM one (``segmenter.*`` keys are taken)."""
+    (``state_dict``/``meta``), or a CenterSAM one (``segmenter.*`` keys are taken).
+
+    Read weights-only (:func:`~centersam_mm.utils.safe_load.read_checkpoint`) without the training-state
+    allow-list: a training checkpoint is refused with the command that strips it, anything else that pickles
+    a global with a one-line :class:`~centersam_mm.utils.safe_load.UnsafeCheckpointError`.
+    """
+    from .safe_load import UnsafeCheckpointError, read_checkpoint
     try:
-        obj = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as err:  # torch raises many types for a corrupt file
-        if 'Unsupported global' in str(err):
+        obj = read_checkpoint(path, 'cpu', training_state=False)
+    except UnsafeCheckpointError as err:
+        if _only_training_state(path):
             raise CheckpointError(
                 f'{path} holds pickled Python objects (an MMEngine training checkpoint?); strip it '
                 'first: python tools/model_converters/publish_checkpoint.py IN OUT') from err
-        raise CheckpointError(f'{path}: not a readable PyTorch checkpoint '
-                              f'({type(err).__name__}: {str(err).splitlines()[0][:120]})') from err
+        raise
     if isinstance(obj, Mapping) and 'state_dict' in obj:
         obj = obj['state_dict']
     if not isinstance(obj, Mapping):
@@ -169,6 +177,13 @@ def read_state_dict(path: Path) -> Dict[str, torch.Tensor]:
     if any(k.startswith('segmenter.') for k in obj):
         obj = {k[len('segmenter.'):]: v for k, v in obj.items() if k.startswith('segmenter.')}
     return {k: v for k, v in obj.items() if k.startswith(SAM_PREFIXES)}
+
+
+def _only_training_state(path: Path) -> bool:
+    """Whether every global of ``path`` that weights-only loading refuses is MMEngine training state."""
+    from .safe_load import training_state_allowed, unsafe_globals
+    with training_state_allowed():
+        return unsafe_globals(path) == []
 
 
 def describe_arch(state: Mapping[str, torch.Tensor]) -> str:

@@ -1,5 +1,7 @@
 """Detector training through tools/train.py: every CenterNet config runs two iterations on CPU,
-a killed run resumes with --resume and ends at the same iteration, and torchrun runs two processes."""
+a killed run resumes with --resume and ends at the same iteration (its checkpoints read weights-only, MMEngine's
+training state allow-listed; tools/test.py scores one; a --resume file that pickles code is refused unrun), and
+torchrun runs two processes."""
 import os
 import signal
 import subprocess
@@ -42,10 +44,10 @@ def run_tool(args: list, timeout: int = 600, **kwargs) -> subprocess.CompletedPr
 
 
 def last_iteration(work_dir: Path) -> int:
-    """Iteration count stored in the work dir's latest checkpoint."""
-    import torch
+    """Iteration count stored in the work dir's latest checkpoint (read weights-only, training state allowed)."""
+    from centersam_mm.utils.safe_load import read_checkpoint
     last = (work_dir / 'last_checkpoint').read_text().strip()
-    return torch.load(last, map_location='cpu', weights_only=False)['meta']['iter']
+    return read_checkpoint(last)['meta']['iter']
 
 
 @pytest.mark.slow
@@ -89,6 +91,45 @@ def test_killed_run_resumes_to_the_same_iteration_count(tiny_dsb, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'resumed' in (result.stdout + result.stderr).lower()
     assert last_iteration(tmp_path) == 6
+    check_runner_checkpoint_is_training_state_only(tmp_path / 'epoch_3.pth')
+    scored = run_tool(['tools/test.py', config, str(tmp_path / 'epoch_3.pth'), '--work-dir', str(tmp_path / 'test'),
+                       '--cfg-options', *options])
+    assert scored.returncode == 0, scored.stderr[-3000:]
+    assert 'box/f1' in scored.stdout + scored.stderr
+
+
+def check_runner_checkpoint_is_training_state_only(path: Path) -> None:
+    """What a runner checkpoint pickles beyond weights is exactly the allow-listed training state."""
+    import torch
+
+    from centersam_mm.utils.safe_load import training_state_allowed, unsafe_globals
+    assert set(unsafe_globals(path)) <= {
+        'mmengine.logging.history_buffer.HistoryBuffer', 'builtins.getattr', 'builtins.bytes', 'numpy.ndarray',
+        'numpy.dtype',
+        'numpy._core.multiarray._reconstruct', 'numpy._core.multiarray.scalar'}
+    with training_state_allowed():
+        assert unsafe_globals(path) == []
+        assert torch.load(path, map_location='cpu', weights_only=True)['meta']['epoch'] == 3
+
+
+@pytest.mark.slow
+def test_resume_from_a_checkpoint_that_pickles_code_is_refused(tiny_dsb, tmp_path):
+    import torch
+
+    class RunsCode:
+        def __reduce__(self):
+            return (os.system, (f'touch {tmp_path / "code_ran"}',))
+
+    evil = tmp_path / 'epoch_1.pth'
+    torch.save(dict(meta=dict(epoch=1, iter=2, payload=RunsCode()), state_dict={}), evil)
+    config = 'configs/centernet/centernet_r18_dsb2018_cpu.py'
+    result = run_tool(['tools/train.py', config, '--work-dir', str(tmp_path / 'work'), '--resume', str(evil),
+                       '--cfg-options', *tiny_options(tiny_dsb)])
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert result.stderr.strip().splitlines() == [
+        f"error: {evil}: refused to unpickle 'posix.system' (not a plain weights file or an MMEngine training "
+        "checkpoint; weights-only loading runs no code from a file)"]
+    assert not (tmp_path / 'code_ran').exists()
 
 
 @pytest.mark.slow
