@@ -63,3 +63,20 @@ def monuseg_subset(monuseg_src: Path, tmp_path: Path) -> Path:
     shutil.copy(tif, subset)
     shutil.copy(tif.with_suffix('.xml'), subset)
     return subset
+
+
+@pytest.fixture(scope='session')
+def monuseg_train_src() -> Path:
+    return shared_folder_or_skip('monuseg/MoNuSegTrainingData')
+
+
+@pytest.fixture
+def monuseg_train_subset(monuseg_train_src: Path, tmp_path: Path) -> Path:
+    """The first MoNuSeg training image and its label map copied into tmp_path/monuseg_train (images/ + labels/)."""
+    subset = tmp_path / 'monuseg_train'
+    (subset / 'images').mkdir(parents=True)
+    (subset / 'labels').mkdir()
+    image = sorted((monuseg_train_src / 'images').glob('*.png'))[0]
+    shutil.copy(image, subset / 'images')
+    shutil.copy(monuseg_train_src / 'labels' / f'{image.stem}.tif', subset / 'labels')
+    return subset

@@ -1,6 +1,6 @@
-"""The one exception type that every converter raises for bad input."""
+"""The exception type that every converter raises for bad input."""
 from pathlib import Path
-from typing import Union
+from typing import List, Sequence, Union
 
 
 class ConversionError(Exception):
@@ -15,3 +15,28 @@ class ConversionError(Exception):
         self.path = str(path)
         self.problem = ' '.join(str(problem).split())
         super().__init__(f'{self.path}: {self.problem}')
+
+    @property
+    def errors(self) -> List['ConversionError']:
+        """Every bad file found, one error each (here: just this one)."""
+        return [self]
+
+
+class BadFilesError(ConversionError):
+    """Several bad files found in one pass over SRC: ``errors`` holds one ConversionError per file.
+
+    ``path`` and ``problem`` are the first file's; the message is that file's line plus how many more
+    there are (the CLI prints every line of ``errors``).
+    """
+
+    def __init__(self, errors: Sequence[ConversionError]) -> None:
+        if not errors:
+            raise ValueError('BadFilesError needs at least one error')
+        self._errors = list(errors)
+        super().__init__(errors[0].path, errors[0].problem)
+        if len(self._errors) > 1:
+            self.args = (f'{self.args[0]} (and {len(self._errors) - 1} more bad files)',)
+
+    @property
+    def errors(self) -> List[ConversionError]:
+        return list(self._errors)
