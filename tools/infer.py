@@ -10,7 +10,10 @@ patterns (quote them). Without ``--config`` the built-in CenterSAM model is used
 (``configs/centersam/centersam_r18_sam-small_dsb2018_cpu.py`` with
 ``checkpoints/centersam_r18_sam-small_dsb2018_cpu.pth``).
 Images are read as RGB uint8: 16-bit and float images are scaled so that their 1st-99.8th percentiles span 0-255;
-the first page of a multi-page TIFF is used (with a warning). Images with a side above ``--tile-size`` are
+multichannel images (C×H×W, H×W×C, OME-TIFF) need ``--channels N`` (nuclear channel, 1-based) or ``N,M`` when they
+have more than 3 channels. Each image is resized so that its nuclei reach the size the model was trained at: from
+``--pixel-size`` or ``--diameter`` when given, else estimated from the image (printed per image); ``--scale``
+fixes the factor. Images with a side above ``--tile-size`` are
 segmented in overlapping tiles (``--tile-size 0``: never tile).
 
 Outputs per image: ``<stem>_labels.tif`` (uint16/uint32 label image), ``<stem>_overlay.png`` (outlines),
@@ -34,6 +37,7 @@ from centersam_mm.apis.batch import (DEFAULT_FORMATS, Reporter, parse_formats, s
                                      shard)
 from centersam_mm.apis.segmenter import STUB_MODEL, NucleusSegmenter  # noqa: E402
 from centersam_mm.io import collect_image_files  # noqa: E402
+from centersam_mm.io.readers import parse_channels  # noqa: E402
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -50,11 +54,17 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--formats', default=','.join(DEFAULT_FORMATS), help='tif,png,geojson,csv,coco')
     parser.add_argument('--recursive', action='store_true', help='look into sub-folders of folder inputs')
     parser.add_argument('--overwrite', action='store_true', help='replace existing outputs')
-    parser.add_argument('--score-thr', type=float, help="minimum score (default: the config's, else 0.3)")
-    parser.add_argument('--min-area', type=int, help="minimum nucleus area in pixels (default: the config's)")
-    parser.add_argument('--input-scale', type=float,
-                        help="resize every image/tile by this factor instead of the config's Resize (e.g. 512x512); "
-                             'with it, tiled and whole-image results agree (docs/benchmarks.md, Inference)')
+    parser.add_argument('--channels', help='nuclear channel N, or N,M with a second channel (1-based, as '
+                        "Cellpose's --chan); needed for images with more than 3 channels")
+    parser.add_argument('--diameter', type=float, help='typical nucleus diameter in image pixels '
+                        '(default: estimated from each image)')
+    parser.add_argument('--pixel-size', type=float, help='µm per pixel of the images, for models that record '
+                        'the pixel size they were trained at (default: estimated from each image)')
+    parser.add_argument('--scale', type=float, help='resize factor image -> detector input for every image '
+                        '(overrides --diameter and --pixel-size)')
+    parser.add_argument('--score-thr', type=float, default=0.0,
+                        help="drop nuclei scoring below it (the model's test_cfg already thresholds)")
+    parser.add_argument('--min-area', type=int, default=0, help='drop nuclei with fewer pixels')
     parser.add_argument('--annotations', action='store_true',
                         help='GeoJSON objectType "annotation" (editable in QuPath) instead of "detection"')
     parser.add_argument('--model', choices=[STUB_MODEL], help=argparse.SUPPRESS)  # tests/benchmarks only
@@ -72,7 +82,8 @@ def build_segmenter(args: argparse.Namespace, local_rank: int) -> NucleusSegment
     device = f'cuda:{local_rank}' if args.device == 'cuda' and 'LOCAL_RANK' in os.environ else args.device
     model = args.model or args.config
     return NucleusSegmenter(model, args.checkpoint, device, args.tile_size or None, args.tile_overlap,
-                            args.score_thr, args.min_area, args.input_scale)
+                            args.score_thr, args.min_area, scale=args.scale, diameter=args.diameter,
+                            pixel_size=args.pixel_size, channels=parse_channels(args.channels))
 
 
 def main(argv: Optional[List[str]] = None) -> int:

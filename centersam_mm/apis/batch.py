@@ -138,7 +138,7 @@ def segment_files(files: Sequence[Tuple[Path, Path]], segmenter: NucleusSegmente
         summary.outcomes.append(outcome)
         reporter.image_done()
         reporter.say(f'{path}: {outcome.message}' if outcome.status != 'done' else
-                     f'{path}: {outcome.num_nuclei} nuclei -> {_outputs_pattern(paths)}')
+                     f'{path}: {outcome.num_nuclei} nuclei{outcome.message} -> {_outputs_pattern(paths)}')
     return summary
 
 
@@ -151,13 +151,14 @@ def _segment_one(path: Path, paths: Dict[str, Path], segmenter: NucleusSegmenter
             return ImageOutcome(path, 'skipped', message='skipped, outputs exist (use --overwrite to redo)')
         paths = {fmt: out for fmt, out in paths.items() if fmt not in existing}
     try:
-        image = read_image(path)
+        image = read_image(path, segmenter.channels)
         on_tile_done = reporter.tile_bar(str(path), segmenter.num_tiles(*image.shape[:2]))
         result = segmenter.predict_rgb(image, on_tile_done)
         write_outputs(result, image, paths, object_type)
     except PER_IMAGE_ERRORS as error:
         return ImageOutcome(path, 'failed', message=f'FAILED: {type(error).__name__}: {error}')
-    return ImageOutcome(path, 'done', result.num_nuclei)
+    scale = '' if result.scale is None else f' (scale {result.scale:.3g})'
+    return ImageOutcome(path, 'done', result.num_nuclei, message=scale)
 
 
 def _outputs_pattern(paths: Dict[str, Path]) -> str:

@@ -1,5 +1,6 @@
 """The result of segmenting one image."""
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
@@ -14,10 +15,13 @@ class NucleusResult:
         scores: (N,) float32 confidence of each nucleus (``scores[i]`` ↔ id ``i + 1``).
         boxes: (N, 4) float32 ``x0, y0, x1, y1`` box of each nucleus's mask, in image pixels (x1, y1
             exclusive), measured before overlaps between nuclei were resolved.
+        scale: the resize factor from image pixels to the detector's input that a scale-aware model used
+            (``None`` for other models).
     """
     labels: np.ndarray
     scores: np.ndarray
     boxes: np.ndarray
+    scale: Optional[float] = None
 
     @property
     def num_nuclei(self) -> int:

@@ -16,12 +16,9 @@ pipeline (resizing, CLAHE, ...) decides the preprocessing exactly as in testing.
 (see :mod:`centersam_mm.apis.tiling`).
 """
 import copy
-import tempfile
-import warnings
 from pathlib import Path
 from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
-import cv2
 import numpy as np
 
 from ..io.readers import read_image, to_rgb_uint8
@@ -34,7 +31,6 @@ ImageInput = Union[np.ndarray, PathLike]
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = 'configs/centersam/centersam_r18_sam-small_dsb2018_cpu.py'
 DEFAULT_CHECKPOINT = 'checkpoints/centersam_r18_sam-small_dsb2018_cpu.pth'
-FALLBACK_SCORE_THR = 0.3  # used when neither the caller nor the config's test_evaluator sets score_thr
 STUB_MODEL = 'stub'
 
 
@@ -62,52 +58,61 @@ class MMDetInstanceFn:
     """Instance function (see :mod:`.tiling`) running an MMDetection detector that predicts masks.
 
     Images go through the config's test pipeline as in-memory arrays and ``model.test_step``, as in
-    ``inference_detector``. A model that re-reads the original image from the data sample's ``img_path`` (and
-    so fails on arrays, which have none) is detected on the first call and from then on given each image/tile
-    as a temporary lossless PNG (one warning).
+    ``inference_detector``; per-image options (``nucleus_scale``, ``nucleus_diameter``, ``pixel_size``,
+    ``tile_align``) travel in the data sample's metainfo, and the original image with it (``KeepOriginalImage``),
+    so nothing is written to or read from disk.
 
     Whole-image steps: a step whose output depends on the size of its input (CLAHE: an 8×8 grid over the
     input) would treat a tile differently from the whole image. :meth:`prepare` runs those steps once on the
     whole image; each tile then passes ``prepared`` (its crop of that result), which the pipeline takes in
-    their place. A SAM segmenter that re-reads the file still sees the raw tile, as in training.
+    their place.
 
     Args:
-        model: config path/name, or a detector already built by ``init_detector`` (has ``.cfg``).
+        model: config path/name, or a detector already built by :func:`build_detector` (has ``.cfg``).
         weights: checkpoint path (``None``: random weights, with mmdet's warning).
         device: ``'cpu'``, ``'cuda'``, ``'cuda:1'``, ...
-        score_thr: instances below it are dropped before their masks leave the model's device.
-        input_scale: if set, every image/tile is resized by this factor (keeping its aspect ratio) instead
-            of by the config's ``Resize`` (e.g. to a fixed 512x512), so tiles and whole images are seen at the
-            same scale; a SAM segmenter inside the model (``model.segmenter.input_scale``) is set to the same
-            factor, so it encodes fixed-scale windows instead of fitting each input to its own size.
     """
 
-    def __init__(self, model: Any, weights: Optional[PathLike] = None, device: str = 'cpu',
-                 score_thr: float = 0.0, input_scale: Optional[float] = None):
+    def __init__(self, model: Any, weights: Optional[PathLike] = None, device: str = 'cpu'):
         if isinstance(model, (str, Path)):
             model = build_detector(resolve_config(model), weights, device)
         self.model = model
-        self.score_thr = score_thr
-        self.tile_align = None
-        if input_scale is not None:
-            self._align_to_scale(input_scale)
         self.whole_image_steps = [step for step in _test_pipeline_steps(model.cfg) if _is_whole_image_step(step)]
-        self.pipelines = {(from_file, prepared): build_ndarray_test_pipeline(model.cfg, from_file, input_scale,
-                                                                             prepared)
-                          for from_file in (False, True) for prepared in (False, True)}
-        self.needs_file: Optional[bool] = None  # unknown until the first call
+        self.pipelines = {prepared: build_ndarray_test_pipeline(model.cfg, prepared) for prepared in (False, True)}
 
-    def _align_to_scale(self, input_scale: float) -> None:
-        """Tiles start on the detector's pixel grid; a SAM segmenter encodes at ``input_scale`` on that grid.
+    @property
+    def scale_aware(self) -> bool:
+        """True for models that resize each image to their nuclei's trained size (``test_cfg.diameter``)."""
+        return bool(getattr(self.model, 'scale_aware', False))
 
-        The data preprocessor pads inputs to a multiple of its ``pad_size_divisor`` (the network's total
-        stride); tiles starting on multiples of it (in input pixels) see exactly the whole image's grid.
-        """
-        divisor = int(getattr(self.model.data_preprocessor, 'pad_size_divisor', 1) or 1)
-        self.tile_align = max(1, round(divisor / input_scale))
-        segmenter = getattr(self.model, 'segmenter', None)
-        if hasattr(segmenter, 'input_scale'):
-            segmenter.input_scale, segmenter.window_align = input_scale, divisor
+    @property
+    def stride(self) -> int:
+        """The detector's total stride in input pixels (the data preprocessor's padding divisor)."""
+        return int(getattr(self.model.data_preprocessor, 'pad_size_divisor', 1) or 1)
+
+    def scale_for(self, image: np.ndarray, prepared: Optional[np.ndarray] = None,
+                  options: Optional[dict] = None) -> Optional[float]:
+        """The factor the model applies to ``image`` (original pixels -> detector input); ``None`` if the model
+        is not scale-aware. From ``options`` when they fix it, else estimated by the model on the image's
+        central probe crop (:func:`~centersam_mm.models.utils.nucleus_scale.probe_window`), as the model
+        does on a whole image, so tiles and the whole image share one factor."""
+        if not self.scale_aware:
+            return None
+        from ..models.utils.nucleus_scale import probe_window, scale_from_options
+        scale = scale_from_options(self.model.test_cfg, options or {})
+        if scale is not None:
+            return scale
+        y0, y1, x0, x1 = probe_window(*image.shape[:2])
+        crop = None if prepared is None else np.ascontiguousarray(prepared[y0:y1, x0:x1])
+        data = self._pack(np.ascontiguousarray(image[y0:y1, x0:x1]), crop, options)
+        data = self.model.data_preprocessor(dict(inputs=[data['inputs']], data_samples=[data['data_samples']]))
+        import torch
+        with torch.no_grad():
+            return self.model.image_scale(data['inputs'], data['data_samples'][0])
+
+    def tile_align(self, scale: Optional[float]) -> Optional[int]:
+        """Tile starts (original pixels) on the detector's pixel grid at ``scale``: multiples of stride/scale."""
+        return None if scale is None else max(1, round(self.stride / scale))
 
     def prepare(self, image: np.ndarray) -> Optional[np.ndarray]:
         """The whole-image steps (e.g. CLAHE) applied to an (H, W, 3) RGB image: (H, W, 3) BGR, or None."""
@@ -119,47 +124,35 @@ class MMDetInstanceFn:
             results = TRANSFORMS.build(step)(results)
         return results['img']
 
-    def __call__(self, image: np.ndarray, prepared: Optional[np.ndarray] = None) -> Tuple[np.ndarray, np.ndarray]:
-        """(h, w, 3) RGB uint8 [+ its crop of :meth:`prepare`] → ((N, h, w) bool masks, (N,) float scores)."""
-        if self.needs_file is None:
-            try:
-                sample = self._infer(image, prepared, from_file=False)
-                self.needs_file = False
-            except ValueError as error:
-                if 'img_path' not in str(error):
-                    raise
-                warnings.warn(f'{type(self.model).__name__} reads images from files ({error}); '
-                              'passing each image/tile as a temporary PNG')
-                self.needs_file = True
-        if self.needs_file:
-            sample = self._infer(image, prepared, from_file=True)
+    def __call__(self, image: np.ndarray, prepared: Optional[np.ndarray] = None,
+                 options: Optional[dict] = None) -> Tuple[np.ndarray, np.ndarray]:
+        """(h, w, 3) RGB uint8 [+ its crop of :meth:`prepare`, per-image options] → ((N, h, w) bool masks,
+        (N,) float scores)."""
+        sample = self.predict_sample(image, prepared, options)
         return self._masks_and_scores(sample.pred_instances)
 
-    def _infer(self, image: np.ndarray, prepared: Optional[np.ndarray], from_file: bool) -> Any:
-        """DetDataSample for an RGB image, given in memory or (``from_file``) as a temporary PNG."""
-        pipeline = self.pipelines[(from_file, prepared is not None)]
-        data = dict(img_id=0) if prepared is None else dict(img_id=0, prepared_img=prepared)
-        if not from_file:
-            return self._test_step(pipeline, dict(data, img=np.ascontiguousarray(image[..., ::-1])))
-        with tempfile.TemporaryDirectory(prefix='centersam_') as folder:
-            path = str(Path(folder) / 'image.png')
-            cv2.imwrite(path, cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 1])
-            return self._test_step(pipeline, dict(data, img_path=path))
-
-    def _test_step(self, pipeline: Callable, data: dict) -> Any:
-        """What ``inference_detector`` does with one input: pipeline, batch of one, ``model.test_step``."""
+    def predict_sample(self, image: np.ndarray, prepared: Optional[np.ndarray] = None,
+                       options: Optional[dict] = None) -> Any:
+        """The model's ``DetDataSample`` for one image or tile (what ``inference_detector`` returns)."""
         import torch
-        data = pipeline(data)
+        data = self._pack(image, prepared, options)
         batch = dict(inputs=[data['inputs']], data_samples=[data['data_samples']])
         with torch.no_grad():
             return self.model.test_step(batch)[0]
 
-    def _masks_and_scores(self, instances: Any) -> Tuple[np.ndarray, np.ndarray]:
-        """(N, h, w) bool masks and (N,) scores of the instances scoring at least ``score_thr``."""
-        keep = instances.scores >= self.score_thr
-        masks = instances.masks if bool(keep.all()) else instances.masks[keep]  # no (N, h, w) copy if all kept
+    def _pack(self, image: np.ndarray, prepared: Optional[np.ndarray], options: Optional[dict]) -> dict:
+        """The test pipeline's output for an RGB image (and its per-image options)."""
+        data = dict(img=np.ascontiguousarray(image[..., ::-1]), img_id=0, **(options or {}))
+        if prepared is not None:
+            data['prepared_img'] = prepared
+        return self.pipelines[prepared is not None](data)
+
+    @staticmethod
+    def _masks_and_scores(instances: Any) -> Tuple[np.ndarray, np.ndarray]:
+        """(N, h, w) bool masks and (N,) scores of the instances."""
+        masks = instances.masks
         masks = masks.cpu().numpy() if hasattr(masks, 'cpu') else np.asarray(masks)
-        return masks.astype(bool, copy=False), instances.scores[keep].cpu().numpy()
+        return masks.astype(bool, copy=False), instances.scores.cpu().numpy()
 
 
 class TakePreparedImage:
@@ -216,34 +209,30 @@ def _build_composite_detector(cfg: Any, weights: Optional[PathLike], device: str
     return model.to(device).eval()
 
 
-def build_ndarray_test_pipeline(cfg: Any, from_file: bool = False, input_scale: Optional[float] = None,
-                                prepared: bool = False) -> Callable:
+# per-image options and the original image, carried in each data sample's metainfo
+INFERENCE_META_KEYS = ('ori_img', 'nucleus_scale', 'nucleus_diameter', 'pixel_size', 'tile_align')
+
+
+def build_ndarray_test_pipeline(cfg: Any, prepared: bool = False) -> Callable:
     """The config's test pipeline, loading from an in-memory array and without annotation loading.
 
-    This is what ``DetInferencer`` does: ``LoadImageFromNDArray`` replaces the file loader (unless
-    ``from_file``) and ``LoadAnnotations`` steps are dropped (there are no annotations at inference).
-    With ``input_scale``, ``Resize`` steps become a resize by that factor (aspect ratio kept). With
+    This is what ``DetInferencer`` does: ``LoadImageFromNDArray`` replaces the file loader and
+    ``LoadAnnotations`` steps are dropped (there are no annotations at inference). ``KeepOriginalImage`` follows
+    the loader and ``PackDetInputs`` carries ``INFERENCE_META_KEYS`` (added where the config lacks them). With
     ``prepared``, the whole-image steps (CLAHE) are replaced by :class:`TakePreparedImage`.
     """
     from mmcv.transforms import Compose
     steps = _test_pipeline_steps(cfg)
-    if not from_file:
-        steps[0]['type'] = 'mmdet.LoadImageFromNDArray'
-    if input_scale is not None:
-        steps = [dict(type='Resize', scale_factor=input_scale, keep_ratio=True) if 'Resize' in str(step['type'])
-                 else step for step in steps]
+    steps[0]['type'] = 'mmdet.LoadImageFromNDArray'
+    if not any('KeepOriginalImage' in str(step['type']) for step in steps):
+        steps.insert(1, dict(type='KeepOriginalImage'))
+    for step in steps:
+        if 'PackDetInputs' in str(step['type']):
+            keys = tuple(step.get('meta_keys', ('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')))
+            step['meta_keys'] = keys + tuple(key for key in INFERENCE_META_KEYS if key not in keys)
     if prepared:
         steps = [TakePreparedImage() if _is_whole_image_step(step) else step for step in steps]
     return Compose(steps)
-
-
-def config_evaluator_setting(cfg: Any, key: str) -> Optional[Any]:
-    """``key`` (e.g. ``'score_thr'``) of the config's ``test_evaluator`` (a dict or a list of dicts), if set."""
-    evaluators = cfg.get('test_evaluator', None)
-    for evaluator in evaluators if isinstance(evaluators, (list, tuple)) else [evaluators]:
-        if evaluator is not None and key in evaluator:
-            return evaluator[key]
-    return None
 
 
 class NucleusSegmenter:
@@ -251,73 +240,85 @@ class NucleusSegmenter:
 
     Args:
         model: config path or name (default: the built-in CenterSAM config), ``'stub'`` (threshold +
-            connected components, for tests), an ``init_detector`` model, or any instance function
+            connected components, for tests), a model built by :func:`build_detector`, or any instance function
             ``image (h, w, 3) uint8 -> (masks (N, h, w) bool or label map (h, w), scores (N,))``.
         weights: checkpoint; defaults to the built-in checkpoint when ``model`` is the default.
         device: torch device for MMDetection models.
         tile_size: images with a side above it are tiled (tiles of this side); ``None``/0: never tile.
         tile_overlap: overlap of neighbouring tiles in pixels (larger than a nucleus).
-        score_thr: minimum score; default: the config's ``test_evaluator.score_thr``, else 0.3 (0 for
-            instance functions and the stub, which have no config).
-        min_area: minimum nucleus area in pixels; default: the config's ``test_evaluator.min_area``, else 0.
-        input_scale: resize factor applied to every image or tile instead of the config's ``Resize``
-            (``None``: the config decides, e.g. 512x512 for the DSB models). Tiled and whole-image runs agree
-            only when both see nuclei at the same scale, i.e. with the same ``input_scale``.
+        score_thr: drop nuclei scoring below it (default 0: the model's own ``test_cfg`` thresholds decide).
+        min_area: drop nuclei with fewer pixels (default 0).
+        scale: resize factor from image pixels to the detector's input, for every image (overrides the rest).
+        diameter: typical nucleus diameter in image pixels (the factor becomes the model's trained diameter / it).
+        pixel_size: µm per pixel of the images (for models that record the pixel size they were trained at).
+        channels: for files with several channels, ``(nuclear,)`` or ``(nuclear, second)`` 1-based channel
+            numbers (see :func:`centersam_mm.io.readers.read_image`).
+
+    Without ``scale``, ``diameter`` or ``pixel_size``, a scale-aware model estimates each image's factor from the
+    image itself; tiles of a large image all use the factor of the whole image, so tiled and whole-image results
+    agree. The factor used is in ``NucleusResult.scale``.
     """
 
     def __init__(self, model: Union[PathLike, InstanceFn, None] = None, weights: Optional[PathLike] = None,
                  device: str = 'cpu', tile_size: Optional[int] = 1024, tile_overlap: int = 128,
-                 score_thr: Optional[float] = None, min_area: Optional[int] = None,
-                 input_scale: Optional[float] = None):
+                 score_thr: float = 0.0, min_area: int = 0, scale: Optional[float] = None,
+                 diameter: Optional[float] = None, pixel_size: Optional[float] = None,
+                 channels: Optional[Sequence[int]] = None):
         self.tile_size = tile_size
         self.tile_overlap = tile_overlap
-        self.instance_fn, cfg = self._build_instance_fn(model, weights, device, score_thr, input_scale)
-        self.score_thr = score_thr if score_thr is not None else _config_default(cfg, 'score_thr',
-                                                                                  FALLBACK_SCORE_THR)
-        self.min_area = min_area if min_area is not None else _config_default(cfg, 'min_area', 0)
-        if isinstance(self.instance_fn, MMDetInstanceFn):
-            self.instance_fn.score_thr = self.score_thr
+        self.instance_fn = self._build_instance_fn(model, weights, device)
+        self.score_thr = score_thr or 0.0
+        self.min_area = min_area or 0
+        self.channels = channels
+        self.options = {key: value for key, value in (('nucleus_scale', scale), ('nucleus_diameter', diameter),
+                                                      ('pixel_size', pixel_size)) if value is not None}
 
     @staticmethod
-    def _build_instance_fn(model: Any, weights: Optional[PathLike], device: str, score_thr: Optional[float],
-                           input_scale: Optional[float] = None) -> Tuple[InstanceFn, Any]:
-        """(instance function, its MMEngine config or None) for the ``model`` argument."""
+    def _build_instance_fn(model: Any, weights: Optional[PathLike], device: str) -> InstanceFn:
+        """The instance function for the ``model`` argument."""
         if isinstance(model, str) and model == STUB_MODEL:
-            return ThresholdSegmenter(), None
+            return ThresholdSegmenter()
         if callable(model) and not hasattr(model, 'cfg'):
-            return model, None
+            return model
         if model is None:
             model, weights = find_repo_file(DEFAULT_CONFIG), weights or find_repo_file(DEFAULT_CHECKPOINT)
             if not Path(weights).is_file():
                 raise FileNotFoundError(f'default checkpoint {weights} not found: train or download it, or pass '
                                         'a config and checkpoint')
-        instance_fn = MMDetInstanceFn(model, weights, device, score_thr or 0.0, input_scale)
-        return instance_fn, instance_fn.model.cfg
+        return MMDetInstanceFn(model, weights, device)
 
     def predict(self, images: Union[ImageInput, Sequence[ImageInput]],
                 on_tile_done: Optional[Callable[[], None]] = None) -> Union[NucleusResult, List[NucleusResult]]:
         """Segment one image (array of any supported layout/dtype, or a file path) or a list of them."""
         if isinstance(images, (list, tuple)):
             return [self.predict(image, on_tile_done) for image in images]
-        image = read_image(images) if isinstance(images, (str, Path)) else to_rgb_uint8(images)
+        image = read_image(images, self.channels) if isinstance(images, (str, Path)) \
+            else to_rgb_uint8(images, self.channels)
         return self.predict_rgb(image, on_tile_done)
 
     def predict_rgb(self, image: np.ndarray, on_tile_done: Optional[Callable[[], None]] = None) -> NucleusResult:
         """Segment an (H, W, 3) RGB uint8 image (tiled when a side exceeds ``tile_size``).
 
-        When tiled, the model's whole-image steps (CLAHE) run once on the whole image first
-        (:meth:`MMDetInstanceFn.prepare`), so every tile is equalised as in the whole image.
+        A scale-aware model's factor is chosen once for the whole image (:meth:`MMDetInstanceFn.scale_for`) and
+        given to every tile, whose starts lie on the detector's pixel grid at that factor. When tiled, the
+        model's whole-image steps (CLAHE) run once on the whole image first (:meth:`MMDetInstanceFn.prepare`),
+        so every tile is equalised as in the whole image.
         """
+        fn = self.instance_fn
         prepared = None
-        if self.num_tiles(*image.shape[:2]) > 1 and hasattr(self.instance_fn, 'prepare'):
-            prepared = self.instance_fn.prepare(image)
-        return segment_tiled(image, self.instance_fn, self.tile_size, self.tile_overlap, self.score_thr,
-                             self.min_area, on_tile_done, getattr(self.instance_fn, 'tile_align', None), prepared)
+        if self.num_tiles(*image.shape[:2]) > 1 and hasattr(fn, 'prepare'):
+            prepared = fn.prepare(image)
+        scale = fn.scale_for(image, prepared, self.options) if getattr(fn, 'scale_aware', False) else None
+        align = None if scale is None else fn.tile_align(scale)
+        options = None if scale is None else dict(self.options, nucleus_scale=scale, tile_align=align)
+        result = segment_tiled(image, fn, self.tile_size, self.tile_overlap, self.score_thr, self.min_area,
+                               on_tile_done, align, prepared, options)
+        result.scale = scale
+        return result
 
-    def num_tiles(self, height: int, width: int) -> int:
+    def num_tiles(self, height: int, width: int, align: Optional[int] = None) -> int:
         """How many tiles an (height, width) image is cut into."""
-        return len(make_tiles(height, width, self.tile_size, self.tile_overlap,
-                              getattr(self.instance_fn, 'tile_align', None)))
+        return len(make_tiles(height, width, self.tile_size, self.tile_overlap, align))
 
     def __call__(self, images: Union[ImageInput, Sequence[ImageInput]]) -> Union[np.ndarray, List[np.ndarray]]:
         """Label map(s) (H, W) uint16/uint32 of one image or a list of images."""
@@ -327,12 +328,5 @@ class NucleusSegmenter:
         return results.labels
 
 
-def _config_default(cfg: Any, key: str, fallback: Any) -> Any:
-    """The config's ``test_evaluator`` setting ``key``, else ``fallback``; 0 for models without a config."""
-    if cfg is None:
-        return 0
-    value = config_evaluator_setting(cfg, key)
-    return fallback if value is None else value
-
-
-__all__ = ['NucleusSegmenter', 'MMDetInstanceFn', 'resolve_config', 'DEFAULT_CONFIG', 'DEFAULT_CHECKPOINT']
+__all__ = ['NucleusSegmenter', 'MMDetInstanceFn', 'build_detector', 'resolve_config', 'DEFAULT_CONFIG',
+           'DEFAULT_CHECKPOINT']

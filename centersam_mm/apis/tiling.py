@@ -129,7 +129,7 @@ class LabelMapStitcher:
 def segment_tiled(image: np.ndarray, instance_fn: InstanceFn, tile_size: Optional[int] = 1024,
                   overlap: int = 128, score_thr: float = 0.0, min_area: int = 0,
                   on_tile_done: Optional[Callable[[], None]] = None, align: Optional[int] = None,
-                  prepared: Optional[np.ndarray] = None) -> NucleusResult:
+                  prepared: Optional[np.ndarray] = None, options: Optional[dict] = None) -> NucleusResult:
     """Segment an (H, W, 3) image tile by tile (one tile when it fits in ``tile_size``).
 
     Args:
@@ -142,16 +142,21 @@ def segment_tiled(image: np.ndarray, instance_fn: InstanceFn, tile_size: Optiona
         align: tile starts on multiples of it (see :func:`~centersam_mm.utils.tile_grid.tile_starts`).
         prepared: (H, W, C) image after the instance function's whole-image steps; when given, each tile is
             run as ``instance_fn(tile_image, prepared_tile)``.
+        options: per-image options (e.g. ``nucleus_scale``) passed to each tile as
+            ``instance_fn(tile_image, prepared_tile, options)``.
     """
     height, width = image.shape[:2]
     stitcher = LabelMapStitcher(height, width)
     for tile in make_tiles(height, width, tile_size, overlap, align):
         tile_image = np.ascontiguousarray(image[tile.y0:tile.y1, tile.x0:tile.x1])
-        if prepared is None:
-            instances, scores = instance_fn(tile_image)
+        tile_prepared = None if prepared is None else np.ascontiguousarray(prepared[tile.y0:tile.y1,
+                                                                                    tile.x0:tile.x1])
+        if options is not None:
+            instances, scores = instance_fn(tile_image, tile_prepared, options)
+        elif tile_prepared is not None:
+            instances, scores = instance_fn(tile_image, tile_prepared)
         else:
-            instances, scores = instance_fn(tile_image, np.ascontiguousarray(prepared[tile.y0:tile.y1,
-                                                                                      tile.x0:tile.x1]))
+            instances, scores = instance_fn(tile_image)
         tile_labels, tile_scores = instances_to_labels(instances, scores, score_thr, min_area)
         del instances
         stitcher.add_tile(tile, tile_labels, tile_scores)

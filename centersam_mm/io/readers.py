@@ -1,18 +1,24 @@
-"""Read microscopy images (PNG, JPEG, TIFF) into RGB uint8 arrays, and find image files.
+"""Read microscopy images (PNG, JPEG, TIFF, OME-TIFF) into RGB uint8 arrays, and find image files.
 
-Normalisation rules (applied by :func:`to_rgb_uint8`):
+Layout (applied by :func:`to_rgb_uint8`, after reading):
 
-* layout: (H, W) gray, (H, W, C) channel-last or (C, H, W) channel-first with C in 1..4;
-  gray is repeated to RGB, gray+alpha keeps gray, RGBA drops alpha.
+* (H, W) grey, (H, W, C) channel-last or (C, H, W) channel-first with C ≤ ``MAX_CHANNELS``; TIFFs are read as
+  their first series with tifffile, whose axes (``C``/``S`` in OME-TIFF and ImageJ metadata) say which axis holds
+  the channels; for files without such metadata the channel axis is the first or last one of at most
+  ``MAX_CHANNELS``. Other axes (time, z) take their first index, with a warning.
+* ``channels`` (1-based, as Cellpose's ``--chan``): ``(n,)`` takes channel n as grey; ``(n, m)`` renders nuclear
+  channel n as blue and channel m as green (RGB = (0, m, n), TissueNet's rendering). Each channel is scaled on
+  its own (see dtype below), so channel n of a stack gives the same image as channel n saved alone.
+* without ``channels``: grey is repeated to RGB, RGB(A) kept (alpha dropped), grey+alpha keeps grey; 2-channel
+  TIFFs render as ``channels=(1, 2)``; more than 3 channels is an error asking for ``channels``.
 * dtype: uint8 is kept as is; bool becomes 0/255; any other dtype (uint16, int, float) is scaled
   linearly so that its ``PERCENTILES`` (1st and 99.8th percentile over all pixels and channels together,
   which keeps the colour balance) map to 0 and 255, clipped.
-* multi-page TIFF: the first page is read and a warning names the file.
 """
 import glob
 import warnings
 from pathlib import Path
-from typing import Iterable, List, Sequence, Tuple, Union
+from typing import Iterable, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -22,6 +28,7 @@ PathLike = Union[str, Path]
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.tif', '.tiff')
 TIFF_EXTENSIONS = ('.tif', '.tiff')
 PERCENTILES = (1.0, 99.8)
+MAX_CHANNELS = 8
 _PERCENTILE_SAMPLE = 4_000_000  # pixels sampled (evenly strided) to estimate the percentiles of big images
 
 
@@ -29,8 +36,21 @@ class ImageReadError(Exception):
     """An image file that cannot be read or has an unsupported layout; the message says why."""
 
 
-def read_image(path: PathLike) -> np.ndarray:
-    """Read an image file and return it as (H, W, 3) RGB uint8.
+def parse_channels(text: Optional[str]) -> Optional[Tuple[int, ...]]:
+    """``'2'`` → ``(2,)``, ``'2,1'`` → ``(2, 1)`` (1-based channel numbers); ``None``/'' → ``None``."""
+    if not text:
+        return None
+    try:
+        channels = tuple(int(part) for part in str(text).split(','))
+    except ValueError:
+        raise ValueError(f'--channels {text!r}: expected N or N,M (1-based channel numbers)') from None
+    if not 1 <= len(channels) <= 2 or min(channels) < 1:
+        raise ValueError(f'--channels {text!r}: expected N or N,M with channel numbers from 1')
+    return channels
+
+
+def read_image(path: PathLike, channels: Optional[Sequence[int]] = None) -> np.ndarray:
+    """Read an image file and return it as (H, W, 3) RGB uint8 (``channels``: see the module docstring).
 
     Raises:
         ImageReadError: missing, unreadable, corrupt or unsupported file (message names the reason).
@@ -38,19 +58,48 @@ def read_image(path: PathLike) -> np.ndarray:
     path = Path(path)
     if not path.is_file():
         raise ImageReadError('no such file')
-    raw = _read_tiff(path) if path.suffix.lower() in TIFF_EXTENSIONS else _read_with_opencv(path)
-    return to_rgb_uint8(raw)
+    if path.suffix.lower() in TIFF_EXTENSIONS:
+        image, is_rgb = _read_tiff(path)
+        return to_rgb_uint8(image, channels, rgba=is_rgb)
+    return to_rgb_uint8(_read_with_opencv(path), channels, rgba=True)
 
 
-def _read_tiff(path: Path) -> np.ndarray:
-    """First page of a TIFF as stored (any dtype, any channel layout); warns if there are more pages."""
+def _read_tiff(path: Path) -> Tuple[np.ndarray, bool]:
+    """First series of a TIFF as (H, W) or (H, W, C) (any dtype), from tifffile's axes where it knows them, and
+    whether its samples are RGB(A) (photometric RGB) rather than separate channels."""
     try:
         with tifffile.TiffFile(path) as tif:
-            if len(tif.pages) > 1:
-                warnings.warn(f'{path}: {len(tif.pages)} pages, only the first is segmented', stacklevel=3)
-            return tif.pages[0].asarray()
+            series = tif.series[0]
+            if len(tif.series) > 1:
+                warnings.warn(f'{path}: {len(tif.series)} series ({len(tif.pages)} pages), only the first is '
+                              'segmented', stacklevel=3)
+            image = _channels_from_axes(series.asarray(), series.axes, path)
+            is_rgb = series.pages[0].photometric == tifffile.PHOTOMETRIC.RGB
     except (tifffile.TiffFileError, ValueError, OSError, IndexError, KeyError) as error:
         raise ImageReadError(f'not a readable TIFF ({error})') from error
+    if image.ndim == 3 and min(image.shape[0], image.shape[2]) > MAX_CHANNELS:  # a stack of pages, not channels
+        warnings.warn(f'{path}: {image.shape[0]} pages, only the first is segmented', stacklevel=3)
+        image = image[0]
+    return image, is_rgb
+
+
+def _channels_from_axes(image: np.ndarray, axes: str, path: Path) -> np.ndarray:
+    """(H, W) or (H, W, C) from an array and tifffile's axes (e.g. 'YX', 'YXS', 'CYX', 'TZCYX'); arrays whose
+    axes name no channel (tifffile's generic 'Q' for shaped files) are left to :func:`_channels_last`."""
+    axes = axes.upper()
+    if len(axes) != image.ndim or 'Y' not in axes or 'X' not in axes or not set(axes) & set('CS'):
+        return image
+    index = []
+    for axis, size in zip(axes, image.shape):
+        keep = axis in 'YXCS'
+        if not keep and size > 1:
+            warnings.warn(f'{path}: {size} planes along axis {axis}, only the first is segmented', stacklevel=4)
+        index.append(slice(None) if keep else 0)
+    image = image[tuple(index)]
+    kept = [axis for axis, item in zip(axes, index) if isinstance(item, slice)]
+    image = np.transpose(image, [kept.index('Y'), kept.index('X')] +
+                         [i for i, axis in enumerate(kept) if axis not in 'YX'])
+    return image.reshape(image.shape[0], image.shape[1], -1)
 
 
 def _read_with_opencv(path: Path) -> np.ndarray:
@@ -65,22 +114,49 @@ def _read_with_opencv(path: Path) -> np.ndarray:
     return image
 
 
-def to_rgb_uint8(image: np.ndarray) -> np.ndarray:
-    """Normalise any supported array (see module docstring) to a C-contiguous (H, W, 3) RGB uint8 array."""
+def to_rgb_uint8(image: np.ndarray, channels: Optional[Sequence[int]] = None, rgba: bool = True) -> np.ndarray:
+    """Normalise any supported array (see module docstring) to a C-contiguous (H, W, 3) RGB uint8 array.
+
+    ``rgba``: a 4-channel image is RGBA (PNG) rather than 4 fluorescence channels, and 2 channels grey+alpha.
+    """
     channels_last = _channels_last(np.asarray(image))
+    if channels is not None:
+        return np.ascontiguousarray(_select_channels(channels_last, channels))
+    count = channels_last.shape[2]
+    if count > 4 or (count == 4 and not rgba):
+        raise ImageReadError(f'{count} channels: choose the nuclear channel with --channels N '
+                             '(or N,M with a second channel; 1-based)')
+    if count == 2 and not rgba:
+        return np.ascontiguousarray(_select_channels(channels_last, (1, 2)))
     rgb = _to_three_channels(channels_last)
     return np.ascontiguousarray(_to_uint8(rgb))
 
 
+def _select_channels(image: np.ndarray, channels: Sequence[int]) -> np.ndarray:
+    """(H, W, C) → (H, W, 3) uint8: channel n as grey, or (n, m) as RGB = (0, m, n); each scaled on its own."""
+    count = image.shape[2]
+    bad = [channel for channel in channels if not 1 <= channel <= count]
+    if bad:
+        raise ImageReadError(f'--channels {",".join(map(str, channels))}: the image has {count} channel(s) '
+                             f'(numbered 1..{count})')
+    nuclear = _to_uint8(image[..., channels[0] - 1])
+    if len(channels) == 1:
+        return np.repeat(nuclear[..., None], 3, axis=2)
+    rgb = np.zeros(image.shape[:2] + (3,), np.uint8)
+    rgb[..., 1], rgb[..., 2] = _to_uint8(image[..., channels[1] - 1]), nuclear
+    return rgb
+
+
 def _channels_last(image: np.ndarray) -> np.ndarray:
-    """(H, W) → (H, W, 1); (C, H, W) with C ≤ 4 and W > 4 → (H, W, C); (H, W, C) unchanged."""
+    """(H, W) → (H, W, 1); (C, H, W) with C ≤ MAX_CHANNELS < W → (H, W, C); (H, W, C) unchanged."""
     if image.ndim == 2:
         return image[..., None]
-    if image.ndim == 3 and image.shape[0] <= 4 < image.shape[2]:
+    if image.ndim == 3 and image.shape[0] <= MAX_CHANNELS < image.shape[2]:
         return np.moveaxis(image, 0, -1)
-    if image.ndim == 3 and image.shape[2] <= 4:
+    if image.ndim == 3 and image.shape[2] <= MAX_CHANNELS:
         return image
-    raise ImageReadError(f'unsupported image shape {image.shape} (expected H×W, H×W×C or C×H×W with C ≤ 4)')
+    raise ImageReadError(f'unsupported image shape {image.shape} (expected H×W, H×W×C or C×H×W with '
+                         f'C ≤ {MAX_CHANNELS})')
 
 
 def _to_three_channels(image: np.ndarray) -> np.ndarray:

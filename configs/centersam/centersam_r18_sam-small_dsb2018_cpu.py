@@ -13,6 +13,20 @@
 #           model.segmenter.checkpoint to the published segmenter first)
 _base_ = ['../centernet/centernet_r18-skip_dsb2018_cpu.py']
 
+# Scale-aware test pipeline: no fixed-size Resize; the model resizes each image so its nuclei reach the diameter it
+# was trained at (test_cfg.diameter, below). The loaded image travels in the sample (ori_img) for SAM.
+centersam_meta_keys = _base_.meta_keys + ('ori_img', 'nucleus_scale', 'nucleus_diameter', 'pixel_size',
+                                          'tile_align')
+test_pipeline = [
+    dict(type='LoadImageFromFile', backend_args=None),
+    dict(type='KeepOriginalImage'),
+    dict(type='NucleusCLAHE', clip_limit=2.0, tile_grid_size=(8, 8)),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='PackDetInputs', meta_keys=centersam_meta_keys),
+]
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+
 model = dict(
     _delete_=True,
     type='CenterSAM',
@@ -27,8 +41,12 @@ model = dict(
     train_cfg=dict(mode='train_detector'),
     # every box with detector score >= 0.1 prompts SAM; the scorer's estimated mask IoU decides (scorer_thr), then
     # mask NMS; scorer_thr and mask_nms_thr chosen on DSB val (docs/benchmarks.md, 'the scorer learns the mask's IoU')
+    # nucleus size at training (tools/analysis_tools/nucleus_size.py on the train split; docs/benchmarks.md):
+    # diameter at the detector's input (images resized to 768x768), at SAM's (longest side 512), in the images' own
+    # pixels (prior_diameter: the estimate's first guess); scale='auto' estimates each image's factor
     test_cfg=dict(prompt='detector', score_thr=0.1, iou_thr=0.0, scorer_thr=0.4, max_per_img=1000,
-                  mask_nms_thr=0.5))
+                  mask_nms_thr=0.5, scale='auto', diameter=44.2, sam_diameter=28.8,
+                  prior_diameter=18.1))
 
 # score_thr 0: the model has already thresholded (prompt score, scorer_thr), so tools/test.py and tools/infer.py
 # (which reads this setting, else falls back to 0.3) count the same nuclei, also with `model.scorer=None` overrides

@@ -6,8 +6,7 @@ import pytest
 import tifffile
 
 from centersam_mm.apis import NucleusResult, NucleusSegmenter, ThresholdSegmenter, resolve_config
-from centersam_mm.apis.segmenter import (DEFAULT_CHECKPOINT, DEFAULT_CONFIG, REPO_ROOT, config_evaluator_setting,
-                                         find_repo_file)
+from centersam_mm.apis.segmenter import DEFAULT_CHECKPOINT, DEFAULT_CONFIG, REPO_ROOT, find_repo_file
 
 DEMO_IMAGE = REPO_ROOT / 'demo' / 'dsb_aa47f0b3.png'
 
@@ -82,13 +81,17 @@ test_dataloader = dict(dataset=dict(type='CocoDataset', pipeline=test_pipeline))
 
 
 @pytest.mark.parametrize('name', ['centersam_r18_sam-small_dsb2018_cpu', 'centersam_r18_sam-small_monuseg_cpu'])
-def test_shipped_models_infer_what_test_py_counts(name):
-    """tools/infer.py keeps what tools/test.py scores: the evaluator's score_thr is set (0: the model has already
-    thresholded), so the 0.3 fallback for configs without one never cuts the MoNuSeg model's 0.25-0.3 nuclei."""
+def test_shipped_models_are_scale_aware_and_threshold_themselves(name):
+    """The shipped CenterSAM configs record their trained nucleus size (scale-aware inference), keep every
+    threshold in model.test_cfg, and their test pipelines resize nothing (the model does, per image)."""
     from mmengine.config import Config
     cfg = Config.fromfile(str(REPO_ROOT / 'configs' / 'centersam' / f'{name}.py'))
-    assert config_evaluator_setting(cfg, 'score_thr') == 0.0
-    assert cfg.model.test_cfg.score_thr > 0  # the model's own prompt threshold still applies
+    test_cfg = cfg.model.test_cfg
+    assert test_cfg.diameter > 0 and test_cfg.sam_diameter > 0 and test_cfg.prior_diameter > 0
+    assert test_cfg.score_thr > 0 and test_cfg.scale == 'auto'
+    steps = [step['type'] for step in cfg.test_dataloader.dataset.pipeline]
+    assert 'Resize' not in steps and steps[1] == 'KeepOriginalImage'
+    assert 'ori_img' in cfg.test_dataloader.dataset.pipeline[-1]['meta_keys']
 
 
 @pytest.mark.slow
@@ -116,22 +119,19 @@ def test_default_model_finds_nuclei_on_a_demo_image():
 @pytest.mark.slow
 @pytest.mark.skipif(not find_repo_file(DEFAULT_CHECKPOINT).is_file(), reason='default checkpoint not there yet')
 def test_default_model_tiled_matches_whole():
-    """Object F1 at IoU 0.5 between tiled (4 tiles of 512) and whole-image runs of a 600×600 demo mosaic.
-
-    The default test pipeline resizes every input to 512×512, which would show the whole image at 0.85× and
-    the tiles at 1×; ``input_scale=1.0`` makes both runs see nuclei at the same scale (detector and SAM, which
-    then encodes 512-pixel windows aligned as the tiles), and tiling equalises (CLAHE) the whole image once.
-    Measured before those three fixes: F1 0.930; after: 0.992 (one nucleus cut by the image's top edge).
-    """
+    """Object F1 at IoU 0.5 between tiled (4 tiles of 512) and whole-image runs of a 600×600 demo mosaic, with
+    default options: the factor is estimated once for the whole image and every tile uses it (detector and SAM,
+    which encodes windows aligned as the tiles), and tiling equalises (CLAHE) the whole image once."""
     import cv2
     from centersam_mm.evaluation.functional import instance_metrics
     fluorescence = [REPO_ROOT / 'demo' / f'{name}.png' for name in ('dsb_aa47f0b3', 'dsb_f8e74d40', 'dsb_16c3d593')]
     row = np.hstack([cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB) for path in fluorescence])
     mosaic = np.ascontiguousarray(np.vstack([row, np.roll(row, 256, axis=1), np.roll(row, 512, axis=1)])[:600, :600])
-    whole = NucleusSegmenter(tile_size=None, input_scale=1.0).predict(mosaic)
-    tiled_segmenter = NucleusSegmenter(tile_size=512, tile_overlap=128, input_scale=1.0)
+    whole = NucleusSegmenter(tile_size=None).predict(mosaic)
+    tiled_segmenter = NucleusSegmenter(tile_size=512, tile_overlap=128)
     assert tiled_segmenter.num_tiles(600, 600) == 4
     tiled = tiled_segmenter.predict(mosaic)
+    assert whole.scale == tiled.scale
     assert whole.num_nuclei > 100
     assert instance_metrics(whole.labels, tiled.labels)['f1_05'] >= 0.99
 
@@ -149,8 +149,10 @@ def test_prepared_pipeline_takes_the_whole_image_clahe():
     whole = rng.integers(0, 120, (300, 200, 3), dtype=np.uint8)
     equalised = apply_clahe(whole)  # the config's step: clip 2, 8x8 grid over the whole image
     tile, prepared_tile = whole[:128, :128], np.ascontiguousarray(equalised[:128, :128])
-    plain = build_ndarray_test_pipeline(cfg, input_scale=1.0)(dict(img=tile.copy(), img_id=0))
-    prepared = build_ndarray_test_pipeline(cfg, input_scale=1.0, prepared=True)(
+    plain = build_ndarray_test_pipeline(cfg)(dict(img=tile.copy(), img_id=0))
+    prepared = build_ndarray_test_pipeline(cfg, prepared=True)(
         dict(img=tile.copy(), img_id=0, prepared_img=prepared_tile))
     assert np.array_equal(prepared['inputs'].permute(1, 2, 0).numpy(), prepared_tile)
     assert not np.array_equal(plain['inputs'].permute(1, 2, 0).numpy(), prepared_tile)  # a tile's own CLAHE differs
+    # the original tile travels with the sample, in RGB, for SAM
+    assert np.array_equal(prepared['data_samples'].metainfo['ori_img'], tile[..., ::-1])

@@ -11,7 +11,7 @@ Examples::
     python tools/analysis_tools/benchmark_tiling_memory.py --size 10000 --model stub
     python tools/analysis_tools/benchmark_tiling_memory.py --size 2048 --model default
     python tools/analysis_tools/benchmark_tiling_memory.py --compare-whole 1024 --model default --tile-size 512 \
-        --input-scale 1.0
+        --scale 1.0
 """
 import argparse
 import json
@@ -63,7 +63,7 @@ def build_mosaic(size: int, dsb_root: Path) -> np.ndarray:
 
 def model_arguments(args: argparse.Namespace) -> List[str]:
     """tools/infer.py options selecting the model ('stub' or 'default') and its input scale."""
-    scale = [] if args.input_scale is None else ['--input-scale', str(args.input_scale)]
+    scale = [] if args.scale is None else ['--scale', str(args.scale)]
     return (['--model', 'stub'] if args.model == 'stub' else []) + scale
 
 
@@ -92,7 +92,7 @@ def memory_benchmark(args: argparse.Namespace) -> Dict[str, float]:
     labels = tifffile.imread(work / f'out_{args.model}' / f'{image_path.stem}_labels.tif')
     from centersam_mm.apis.tiling import make_tiles
     figures.update(size=args.size, nuclei=int(labels.max()), label_dtype=str(labels.dtype))
-    if args.input_scale is None:  # with an input scale, tiles are aligned to the model's stride (not counted here)
+    if args.scale is None:  # with an input scale, tiles are aligned to the model's stride (not counted here)
         figures.update(tiles=len(make_tiles(args.size, args.size, args.tile_size, args.tile_overlap)))
     return figures
 
@@ -103,9 +103,9 @@ def compare_whole(args: argparse.Namespace) -> Dict[str, float]:
     from centersam_mm.evaluation.functional import instance_metrics
     mosaic = build_mosaic(args.compare_whole, Path(args.dsb_root))
     model = 'stub' if args.model == 'stub' else None
-    whole = NucleusSegmenter(model, tile_size=None, input_scale=args.input_scale).predict_rgb(mosaic)
+    whole = NucleusSegmenter(model, tile_size=None, scale=args.scale).predict_rgb(mosaic)
     tiled_segmenter = NucleusSegmenter(model, tile_size=args.tile_size, tile_overlap=args.tile_overlap,
-                                       input_scale=args.input_scale)
+                                       scale=args.scale)
     tiled = tiled_segmenter.predict_rgb(mosaic)
     metrics = instance_metrics(whole.labels, tiled.labels)
     return {'size': args.compare_whole, 'whole_nuclei': whole.num_nuclei, 'tiled_nuclei': tiled.num_nuclei,
@@ -119,7 +119,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--model', choices=['stub', 'default'], default='stub')
     parser.add_argument('--tile-size', type=int, default=1024)
     parser.add_argument('--tile-overlap', type=int, default=128)
-    parser.add_argument('--input-scale', type=float, help="tools/infer.py's --input-scale (default: the config's)")
+    parser.add_argument('--scale', type=float, help="tools/infer.py's --scale (default: estimated per image)")
     parser.add_argument('--compare-whole', type=int, metavar='SIZE',
                         help='instead: compare tiled and whole-image results on a SIZE×SIZE mosaic')
     parser.add_argument('--dsb-root', default=str(DSB_TRAIN))
@@ -132,7 +132,7 @@ def main() -> None:
     args = parse_args()
     figures = compare_whole(args) if args.compare_whole else memory_benchmark(args)
     print(json.dumps({'model': args.model, 'tile_size': args.tile_size, 'tile_overlap': args.tile_overlap,
-                      'input_scale': args.input_scale, **figures}))
+                      'scale': args.scale, **figures}))
 
 
 if __name__ == '__main__':

@@ -12,6 +12,8 @@ Suggested training pipeline (flip from mmdet, resize to 512×512)::
                                           'flip', 'flip_direction', 'label_map_path')),
 """
 from .clahe import NucleusCLAHE, apply_clahe
+from .keep_original import KeepOriginalImage
+from .nucleus_size_resize import NucleusSizeResize
 from .shift_scale_rotate import RandomShiftScaleRotate
 
-__all__ = ['NucleusCLAHE', 'apply_clahe', 'RandomShiftScaleRotate']
+__all__ = ['NucleusCLAHE', 'apply_clahe', 'KeepOriginalImage', 'NucleusSizeResize', 'RandomShiftScaleRotate']

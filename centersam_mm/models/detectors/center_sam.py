@@ -30,6 +30,7 @@ from mmengine.structures import InstanceData
 from torch import Tensor
 
 from ..segmenters.image_io import gt_boxes_tensor, original_image
+from ..utils.nucleus_scale import estimate_scale, probe_window, resize_input, scale_from_options, scaled_size
 
 PROMPTS = ('detector', 'oracle')
 
@@ -147,17 +148,69 @@ class CenterSAM(BaseDetector):
                 rescale: bool = True) -> SampleList:
         """Boxes (detector or oracle) -> SAM masks at original resolution.
 
+        With ``test_cfg.diameter`` set (scale-aware models, :mod:`centersam_mm.models.utils.nucleus_scale`), each
+        image is resized inside the model by its own factor (given in its metainfo as ``nucleus_scale``,
+        ``pixel_size`` or ``nucleus_diameter``, else estimated) before the detector sees it; SAM encodes the
+        original image at the matching factor. The factor used is stored as ``metainfo['nucleus_scale']``.
+        Without it, the detector sees ``batch_inputs`` as the pipeline made them (fixed-size ``Resize``).
+
         Returns:
             the data samples with ``pred_instances`` (bboxes, scores, labels, masks).
         """
-        if self.test_cfg['prompt'] == 'oracle':
-            prompts = [self._oracle_instances(ds) for ds in batch_data_samples]
-        else:
-            dets = self.detector.predict(batch_inputs, batch_data_samples, rescale=True)
-            prompts = [self._select(ds.pred_instances) for ds in dets]
-        for ds, inst in zip(batch_data_samples, prompts):
-            ds.pred_instances = self._segment(ds, inst)
+        for index, ds in enumerate(batch_data_samples):
+            inputs = batch_inputs[index:index + 1]
+            scale = self.image_scale(inputs, ds) if self.scale_aware else None
+            if self.test_cfg['prompt'] == 'oracle':
+                prompts = self._oracle_instances(ds)
+            else:
+                prompts = self._select(self._detect(inputs, ds, scale))
+            ds.pred_instances = self._segment(ds, prompts, scale)
         return batch_data_samples
+
+    @property
+    def scale_aware(self) -> bool:
+        """True when the model records the nucleus size it was trained for (``test_cfg.diameter``)."""
+        return bool(self.test_cfg.get('diameter'))
+
+    def image_scale(self, inputs: Tensor, data_sample: DetDataSample) -> float:
+        """Factor from original pixels to the detector's input for one image (1 x C x H x W preprocessed).
+
+        Given by the image's options, else estimated on its central probe crop (``nucleus_scale``); the
+        result is written into the sample's metainfo as ``nucleus_scale``.
+        """
+        scale = scale_from_options(self.test_cfg, data_sample.metainfo)
+        if scale is None:
+            y0, y1, x0, x1 = probe_window(*data_sample.ori_shape[:2])
+            probe = self._valid_inputs(inputs, data_sample)[..., y0:y1, x0:x1]
+            probe_sample = DetDataSample(metainfo=dict(ori_shape=(y1 - y0, x1 - x0)))
+            scale = estimate_scale(lambda s: self._detect_boxes(probe, probe_sample, s), self.test_cfg)
+        data_sample.set_metainfo(dict(nucleus_scale=scale))
+        return scale
+
+    def _valid_inputs(self, inputs: Tensor, data_sample: DetDataSample) -> Tensor:
+        """The image part of a padded 1 x C x H x W input, at the pipeline's resolution."""
+        height, width = data_sample.metainfo.get('img_shape', data_sample.ori_shape)[:2]
+        return inputs[..., :height, :width]
+
+    def _detect_boxes(self, inputs: Tensor, data_sample: DetDataSample, scale: float) -> Tuple[Tensor, Tensor]:
+        """(boxes, scores) of the detector on ``inputs`` resized to ``scale`` x ``data_sample.ori_shape``."""
+        instances = self._detect(inputs, data_sample, scale)
+        return instances.bboxes, instances.scores
+
+    def _detect(self, inputs: Tensor, data_sample: DetDataSample, scale: Optional[float]) -> InstanceData:
+        """Detector boxes in original pixels; with ``scale``, the image is first resized to ``scale`` x its
+        original size (and padded to the preprocessor's divisor)."""
+        if scale is None:
+            return self.detector.predict(inputs, [data_sample], rescale=True)[0].pred_instances
+        ori_h, ori_w = data_sample.ori_shape[:2]
+        valid = self._valid_inputs(inputs, data_sample)
+        size = scaled_size(ori_h, ori_w, scale)
+        divisor = int(getattr(self.data_preprocessor, 'pad_size_divisor', 1) or 1)
+        resized = resize_input(valid, size, divisor)
+        meta = dict(ori_shape=(ori_h, ori_w), img_shape=size, pad_shape=tuple(resized.shape[-2:]),
+                    batch_input_shape=tuple(resized.shape[-2:]), scale_factor=(size[1] / ori_w, size[0] / ori_h))
+        sample = DetDataSample(metainfo=meta)
+        return self.detector.predict(resized, [sample], rescale=True)[0].pred_instances
 
     def _select(self, instances: InstanceData) -> InstanceData:
         """Detections with score ≥ score_thr, best first, at most max_per_img."""
@@ -173,14 +226,21 @@ class CenterSAM(BaseDetector):
         labels = data_sample.gt_instances.get('labels', torch.zeros(len(boxes), dtype=torch.long))
         return InstanceData(bboxes=boxes, scores=torch.ones(len(boxes)), labels=labels)
 
-    def _segment(self, data_sample: DetDataSample, instances: InstanceData) -> InstanceData:
+    def _segment(self, data_sample: DetDataSample, instances: InstanceData,
+                 scale: Optional[float] = None) -> InstanceData:
         """Prompt SAM with ``instances.bboxes``; keep masks with iou_pred ≥ iou_thr, non-empty, and (with a
-        scorer) rating ≥ scorer_thr; then mask NMS in score order."""
+        scorer) rating ≥ scorer_thr; then mask NMS in score order. With ``scale`` (the detector's factor), SAM
+        encodes the image at ``scale * sam_diameter / diameter``."""
         device = self.segmenter.device
         image = original_image(data_sample)
         boxes = instances.bboxes.to(device).float()
         det_scores = instances.scores.to(device)
-        result = self.segmenter.segment(image, boxes)
+        sam_scale = None
+        if scale is not None:
+            sam_scale = scale * float(self.test_cfg.get('sam_diameter') or self.test_cfg['diameter']) \
+                / float(self.test_cfg['diameter'])
+        result = self.segmenter.segment(image, boxes, scale=sam_scale,
+                                        align=data_sample.metainfo.get('tile_align'))
         keep = (result.iou_pred >= self.test_cfg['iou_thr']) & result.masks.flatten(1).any(1)
         scores = det_scores
         if self.scorer is not None and self.test_cfg['prompt'] == 'detector':

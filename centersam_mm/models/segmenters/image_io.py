@@ -1,7 +1,6 @@
 """Recover what SAM needs from MMDetection data samples: the original RGB image and gt boxes."""
 from typing import Optional
 
-import mmcv
 import numpy as np
 import torch
 from mmdet.structures import DetDataSample
@@ -10,20 +9,24 @@ from torch import Tensor
 
 
 def original_image(data_sample: DetDataSample, inputs_i: Optional[Tensor] = None) -> np.ndarray:
-    """H×W×3 uint8 RGB image at its original resolution.
+    """H×W×3 uint8 RGB image at its original resolution, as loaded (before CLAHE or any resizing).
 
-    ``inputs_i`` (3×h×w, RGB 0-255, *not normalised*) is used when given and the
-    pipeline did not resize (``img_shape == ori_shape``); otherwise the file at
-    ``img_path`` is read again (a detector's input is resized and normalised).
+    It travels in the sample's metainfo as ``ori_img`` (put there by the ``KeepOriginalImage`` pipeline step);
+    without it, ``inputs_i`` (3×h×w, RGB 0-255, *not normalised*) is used when the pipeline did not resize
+    (``img_shape == ori_shape``). Nothing is read from disk.
+
+    Raises:
+        ValueError: neither is available (the test pipeline lacks ``KeepOriginalImage``).
     """
+    image = data_sample.metainfo.get('ori_img')
+    if image is not None:
+        return image
     ori = tuple(data_sample.ori_shape[:2])
     if inputs_i is not None and tuple(data_sample.img_shape[:2]) == ori:
         img = inputs_i[:, :ori[0], :ori[1]].detach().float().round().clamp(0, 255)
         return img.byte().permute(1, 2, 0).cpu().numpy()
-    img_path = data_sample.metainfo.get('img_path')
-    if img_path is None:
-        raise ValueError('SAM needs the original image: the data sample has no img_path')
-    return mmcv.imread(img_path, flag='color', channel_order='rgb')
+    raise ValueError("SAM needs the original image: add dict(type='KeepOriginalImage') after the image loader "
+                     "of the test pipeline (and 'ori_img' to PackDetInputs' meta_keys)")
 
 
 def gt_boxes_tensor(gt_instances: InstanceData) -> Tensor:

@@ -228,27 +228,32 @@ class SAMBoxPromptSegmenter(BaseModel):
             masks[offset + int(group.index[k]), r0:r1, c0:c1] = region > self.mask_threshold
 
     @torch.no_grad()
-    def segment(self, image: ImageLike, boxes: Union[Tensor, np.ndarray],
-                chunk_size: Optional[int] = None) -> SegmentResult:
+    def segment(self, image: ImageLike, boxes: Union[Tensor, np.ndarray], chunk_size: Optional[int] = None,
+                scale: Optional[float] = None, align: Optional[int] = None) -> SegmentResult:
         """Masks for boxes on one image; the image is encoded once (or once per window, see the module).
 
         Args:
             image: H×W×3 uint8 RGB array or (1×)3×H×W RGB tensor.
             boxes: N×4 XYXY in original-image pixels.
             chunk_size: boxes decoded at once (default ``self.chunk_size``).
+            scale: resize factor original -> encoder input for this image (default ``self.input_scale``;
+                ``None`` for both: longest side to ``img_size``).
+            align: window starts on multiples of this many original pixels (default
+                ``window_align / scale``); tiled inference passes its tile alignment.
 
         Returns:
             ``SegmentResult(masks N×H×W bool, iou_pred (N,))`` on the model's device.
         """
         boxes = torch.as_tensor(boxes, dtype=torch.float32, device=self.device).reshape(-1, 4)
-        if self.input_scale is None:
+        scale = scale or self.input_scale
+        if scale is None:
             return self._segment_window(image, boxes, chunk_size, None)
         height, width = _image_hw(image)
         masks = torch.zeros((len(boxes), height, width), dtype=torch.bool, device=self.device)
         iou_pred = torch.zeros(len(boxes), device=self.device)
-        side = int(self.arch.img_size / self.input_scale)  # window side, original pixels
-        overlap = min(side - 1, math.ceil(self.window_overlap / self.input_scale))
-        align = max(1, round(self.window_align / self.input_scale))
+        side = int(self.arch.img_size / scale)  # window side, original pixels
+        overlap = min(side - 1, math.ceil(self.window_overlap / scale))
+        align = align or max(1, round(self.window_align / scale))
         centres = ((boxes[:, :2] + boxes[:, 2:]) / 2).tolist()
         for tile in make_tiles(height, width, side, overlap, align):
             owned = torch.tensor([tile.owns(x, y) for x, y in centres], dtype=torch.bool, device=self.device)
@@ -256,7 +261,7 @@ class SAMBoxPromptSegmenter(BaseModel):
                 continue
             offset = boxes.new_tensor([tile.x0, tile.y0] * 2)
             window = self._segment_window(_crop_image(image, tile.y0, tile.y1, tile.x0, tile.x1),
-                                          boxes[owned] - offset, chunk_size, self.input_scale)
+                                          boxes[owned] - offset, chunk_size, scale)
             masks[owned, tile.y0:tile.y1, tile.x0:tile.x1] = window.masks
             iou_pred[owned] = window.iou_pred
         return SegmentResult(masks, iou_pred)

@@ -1,0 +1,64 @@
+"""Scale-aware inference: the factor from options, the estimate from the image, the input resizing."""
+import math
+
+import pytest
+import torch
+
+from centersam_mm.models.utils.nucleus_scale import (estimate_scale, median_diameter, probe_window, resize_input,
+                                                     scale_from_options)
+
+CFG = dict(diameter=40.0, prior_diameter=20.0, pixel_size=0.125)
+
+
+def _honest_detector(true_diameter: float, calls: list):
+    """detect(scale): 10 boxes of the true diameter (original pixels), whatever the scale; records the scales."""
+    def detect(scale):
+        calls.append(scale)
+        boxes = torch.tensor([[0.0, 0.0, true_diameter, true_diameter]] * 10)
+        return boxes, torch.full((10,), 0.9)
+    return detect
+
+
+def test_estimate_reaches_the_trained_diameter_and_stops():
+    calls = []
+    scale = estimate_scale(_honest_detector(10.0, calls), CFG)
+    assert scale == pytest.approx(4.0)           # 40 px at the input / 10 px in the image
+    assert calls == pytest.approx([2.0, 4.0])    # first guess 40 / 20, then converged (no third pass)
+
+
+def test_estimate_keeps_its_factor_without_confident_boxes():
+    def detect(scale):
+        return torch.tensor([[0.0, 0.0, 5.0, 5.0]] * 10), torch.full((10,), 0.1)
+    assert estimate_scale(detect, CFG) == pytest.approx(2.0)
+
+
+def test_median_diameter_counts_confident_boxes_only():
+    boxes = torch.tensor([[0, 0, 4, 9], [0, 0, 10, 10], [0, 0, 20, 20], [0, 0, 100, 100]], dtype=torch.float)
+    scores = torch.tensor([0.9, 0.8, 0.7, 0.1])
+    assert median_diameter(boxes, scores, 0.5) == pytest.approx(10.0)  # sqrt(4*9)=6, 10, 20
+    assert median_diameter(boxes[:2], scores[:2], 0.5) is None
+
+
+def test_options_take_precedence_in_order():
+    assert scale_from_options(CFG, dict(nucleus_scale=3.0, pixel_size=0.5, nucleus_diameter=8)) == 3.0
+    assert scale_from_options(CFG, dict(pixel_size=0.5, nucleus_diameter=8)) == pytest.approx(4.0)
+    assert scale_from_options(CFG, dict(nucleus_diameter=8)) == pytest.approx(5.0)
+    assert scale_from_options(CFG, {}) is None
+    assert scale_from_options(dict(CFG, scale=1.5), {}) == 1.5
+    with pytest.raises(ValueError, match='pixel size'):
+        scale_from_options(dict(diameter=40.0), dict(pixel_size=0.5))
+
+
+def test_resize_input_size_and_padding():
+    x = torch.arange(2 * 30 * 50, dtype=torch.float).reshape(1, 2, 30, 50)
+    out = resize_input(x, (45, 75), divisor=32)
+    assert out.shape == (1, 2, 64, 96)
+    assert out[..., 45:, :].abs().sum() == 0 and out[..., :, 75:].abs().sum() == 0
+    assert torch.equal(resize_input(x, (30, 50)), x)
+
+
+def test_probe_window_is_central_and_bounded():
+    assert probe_window(500, 600) == (0, 500, 0, 600)
+    assert probe_window(3000, 1500) == (988, 2012, 238, 1262)
+    y0, y1, x0, x1 = probe_window(3000, 1500)
+    assert y1 - y0 == 1024 and x1 - x0 == 1024 and math.isclose((y0 + y1) / 2, 1500, abs_tol=1)
