@@ -186,22 +186,24 @@ def build_detector(config_path: Union[PathLike, Any], weights: Optional[PathLike
     """
     from mmengine.config import Config
     from mmdet.apis import init_detector
+    from ..utils.safe_load import checkpoint_loading
     cfg = config_path if isinstance(config_path, Config) else Config.fromfile(str(config_path))
     if 'pretrained' in cfg.model or 'backbone' in cfg.model:
-        return init_detector(cfg, None if weights is None else str(weights), device=device)
+        with checkpoint_loading(weights):
+            return init_detector(cfg, None if weights is None else str(weights), device=device)
     return _build_composite_detector(cfg, weights, device)
 
 
 def _build_composite_detector(cfg: Any, weights: Optional[PathLike], device: str) -> Any:
     """The part of ``init_detector`` that applies to any model config (see :func:`build_detector`)."""
     from mmengine.registry import init_default_scope
-    from mmengine.runner import load_checkpoint
     from mmdet.registry import MODELS
+    from ..utils.safe_load import load_weights
     init_default_scope(cfg.get('default_scope', 'mmdet'))
     model = MODELS.build(cfg.model)
     model.dataset_meta = {'classes': ('nucleus',)}
     if weights is not None:
-        checkpoint = load_checkpoint(model, str(weights), map_location='cpu')
+        checkpoint = load_weights(model, weights)
         dataset_meta = checkpoint.get('meta', {}).get('dataset_meta')
         if dataset_meta:
             model.dataset_meta = {key.lower(): value for key, value in dataset_meta.items()}

@@ -4,8 +4,8 @@ import math
 import pytest
 import torch
 
-from centersam_mm.models.utils.nucleus_scale import (estimate_scale, median_diameter, probe_window, resize_input,
-                                                     scale_from_options)
+from centersam_mm.models.utils.nucleus_scale import (estimate_scale, median_diameter, probe_scales, probe_window,
+                                                     resize_input, scale_from_options)
 
 CFG = dict(diameter=40.0, prior_diameter=20.0, pixel_size=0.125)
 
@@ -19,14 +19,25 @@ def _honest_detector(true_diameter: float, calls: list):
     return detect
 
 
-def test_estimate_reaches_the_trained_diameter_and_stops():
+def test_estimate_reaches_the_trained_diameter():
     calls = []
     scale = estimate_scale(_honest_detector(10.0, calls), CFG)
     assert scale == pytest.approx(4.0)           # 40 px at the input / 10 px in the image
-    assert calls == pytest.approx([2.0, 4.0])    # first guess 40 / 20, then converged (no third pass)
+    assert calls == pytest.approx(probe_scales(CFG)) and min(calls) == pytest.approx(2.0 / 8)
 
 
-def test_estimate_keeps_its_factor_without_confident_boxes():
+def test_estimate_takes_the_most_confident_probe_near_the_trained_size():
+    """At small factors the detector sees the real 20-px nuclei (score 0.8); at large ones it fires on texture
+    (3-px boxes, score 0.5); far from the trained size (factor 2 off) a probe does not count."""
+    def detect(scale):
+        if scale < 3:
+            return torch.tensor([[0.0, 0.0, 20.0, 20.0]] * 10), torch.full((10,), 0.8)
+        return torch.tensor([[0.0, 0.0, 3.0, 3.0]] * 10), torch.full((10,), 0.5)
+    assert estimate_scale(detect, CFG) == pytest.approx(2.0)
+    assert estimate_scale(detect, dict(CFG, prior_diameter=2.0)) == pytest.approx(2.0)
+
+
+def test_estimate_keeps_its_first_guess_without_confident_boxes():
     def detect(scale):
         return torch.tensor([[0.0, 0.0, 5.0, 5.0]] * 10), torch.full((10,), 0.1)
     assert estimate_scale(detect, CFG) == pytest.approx(2.0)

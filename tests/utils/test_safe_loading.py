@@ -240,8 +240,6 @@ def test_infer_never_runs_code_of_an_evil_checkpoint(evil, marker, tmp_path):
     assert not marker.exists()
 
 
-@pytest.mark.xfail(strict=False, reason='needs apis/segmenter.py to build through centersam_mm.utils.safe_load '
-                                        '(load_weights / checkpoint_loading)')
 def test_infer_refuses_an_evil_checkpoint_in_one_line(evil, marker, tmp_path, capsys):
     infer = _load_module(REPO_ROOT / 'tools' / 'infer.py')
     image = sorted((REPO_ROOT / 'demo').glob('*.png'))[0]

@@ -30,7 +30,8 @@ from mmengine.structures import InstanceData
 from torch import Tensor
 
 from ..segmenters.image_io import gt_boxes_tensor, original_image
-from ..utils.nucleus_scale import estimate_scale, probe_window, resize_input, scale_from_options, scaled_size
+from ..utils.nucleus_scale import (estimate_scale, probe_side, probe_window, resize_input, scale_from_options,
+                                   scaled_size)
 
 PROMPTS = ('detector', 'oracle')
 
@@ -175,15 +176,20 @@ class CenterSAM(BaseDetector):
     def image_scale(self, inputs: Tensor, data_sample: DetDataSample) -> float:
         """Factor from original pixels to the detector's input for one image (1 x C x H x W preprocessed).
 
-        Given by the image's options, else estimated on its central probe crop (``nucleus_scale``); the
+        Given by the image's options, else estimated on central crops of it (:func:`estimate_scale`); the
         result is written into the sample's metainfo as ``nucleus_scale``.
         """
         scale = scale_from_options(self.test_cfg, data_sample.metainfo)
         if scale is None:
-            y0, y1, x0, x1 = probe_window(*data_sample.ori_shape[:2])
-            probe = self._valid_inputs(inputs, data_sample)[..., y0:y1, x0:x1]
-            probe_sample = DetDataSample(metainfo=dict(ori_shape=(y1 - y0, x1 - x0)))
-            scale = estimate_scale(lambda s: self._detect_boxes(probe, probe_sample, s), self.test_cfg)
+            valid = self._valid_inputs(inputs, data_sample)
+            height, width = data_sample.ori_shape[:2]
+
+            def detect(probe_scale: float) -> Tuple[Tensor, Tensor]:
+                y0, y1, x0, x1 = probe_window(height, width, probe_side(probe_scale))
+                sample = DetDataSample(metainfo=dict(ori_shape=(y1 - y0, x1 - x0)))
+                return self._detect_boxes(valid[..., y0:y1, x0:x1], sample, probe_scale)
+
+            scale = estimate_scale(detect, self.test_cfg)
         data_sample.set_metainfo(dict(nucleus_scale=scale))
         return scale
 

@@ -13,14 +13,14 @@ The factor applied to an image (original pixels -> detector input) is, in order 
 1. ``nucleus_scale`` given for the image (an explicit factor, ``--scale``);
 2. ``pixel_size`` given for the image (µm/px) and known to the model: ``image_pixel_size / model pixel_size``;
 3. ``nucleus_diameter`` given for the image (px): ``diameter / nucleus_diameter``;
-4. otherwise estimated (:func:`estimate_scale`): the detector runs at ``diameter / prior_diameter``, the median
-   diameter of its confident boxes (original pixels) gives the next factor, and so on up to ``scale_iters``
-   times, or until the factor moves by less than ``scale_tol`` (relative).
+4. otherwise estimated (:func:`estimate_scale`): the detector runs on the image's central crop at a range of
+   factors around ``diameter / prior_diameter``; the most confident run whose boxes are near the trained size
+   gives ``diameter / their median diameter``.
 
 Functions here are pure (tensors in, tensors out); the model owns the loop's network calls.
 """
 import math
-from typing import Callable, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -29,6 +29,8 @@ from torch import Tensor
 SCALE_RANGE = (1 / 8, 8.0)  # factors outside it are clipped: beyond them an image is not of nuclei we know
 MIN_BOXES = 3               # fewer confident boxes than this: the estimate keeps the factor it had
 PROBE_SIDE = 1024           # estimation looks at the central crop of at most this side (original pixels)
+PROBE_INPUT = 640           # ... and of at most this side at the detector's input, at each probe's factor
+PROBE_STEPS = range(-6, 4)  # probe factors: the first guess times 2 ** (step / 2)
 
 
 def clip_scale(scale: float) -> float:
@@ -72,27 +74,41 @@ def scale_from_options(test_cfg: dict, meta: dict) -> Optional[float]:
     return None
 
 
+def probe_scales(test_cfg: dict) -> List[float]:
+    """The factors the estimate tries: ``diameter / prior_diameter`` times ``2 ** (k / 2)`` for k in
+    ``PROBE_STEPS`` (from 1/8 to 2.8 times the first guess), clipped to ``SCALE_RANGE``."""
+    first = float(test_cfg['diameter']) / float(test_cfg.get('prior_diameter') or test_cfg['diameter'])
+    return sorted({clip_scale(first * 2 ** (step / 2)) for step in PROBE_STEPS})
+
+
 def estimate_scale(detect: Callable[[float], Tuple[Tensor, Tensor]], test_cfg: dict) -> float:
-    """Estimate the factor from the image itself (see the module docstring).
+    """Estimate the factor from the image itself.
+
+    The detector runs at each of :func:`probe_scales`. A probe counts when at least ``MIN_BOXES`` boxes score
+    ``scale_score_thr`` (default 0.4) or more and their median diameter at the input is within a factor
+    ``scale_consistency`` (default 2) of the trained ``diameter``: at a far wrong scale the detector fires on
+    texture or parts of nuclei, with low scores. Of the probes that count, the one whose ``scale_top_k``
+    (default 20) best scores are highest on average gives the factor ``diameter / median diameter`` (original
+    pixels). Without any, the first guess ``diameter / prior_diameter`` stays.
 
     Args:
         detect: ``scale -> (boxes (N, 4) XYXY in original pixels, scores (N,))`` on the image (or its probe crop).
-        test_cfg: the model's ``diameter``, ``prior_diameter``, ``scale_iters`` (default 3), ``scale_tol``
-            (default 0.05) and ``scale_score_thr`` (boxes counted, default 0.3).
+        test_cfg: the model's ``diameter`` and ``prior_diameter``, and the options above.
     """
     target = float(test_cfg['diameter'])
-    scale = clip_scale(target / float(test_cfg.get('prior_diameter') or target))
-    for _ in range(int(test_cfg.get('scale_iters', 3))):
+    score_thr = float(test_cfg.get('scale_score_thr', 0.4))
+    consistency = math.log(float(test_cfg.get('scale_consistency', 2.0)))
+    top_k = int(test_cfg.get('scale_top_k', 20))
+    best, best_quality = clip_scale(target / float(test_cfg.get('prior_diameter') or target)), -1.0
+    for scale in probe_scales(test_cfg):
         boxes, scores = detect(scale)
-        diameter = median_diameter(boxes, scores, float(test_cfg.get('scale_score_thr', 0.3)))
-        if diameter is None or diameter <= 0:
-            break
-        new_scale = clip_scale(target / diameter)
-        moved = abs(math.log(new_scale / scale))
-        scale = new_scale
-        if moved < math.log1p(float(test_cfg.get('scale_tol', 0.05))):
-            break
-    return scale
+        diameter = median_diameter(boxes, scores, score_thr)
+        if diameter is None or diameter <= 0 or abs(math.log(scale * diameter / target)) > consistency:
+            continue
+        quality = float(scores.sort(descending=True).values[:top_k].mean())
+        if quality > best_quality:
+            best, best_quality = clip_scale(target / diameter), quality
+    return best
 
 
 def probe_window(height: int, width: int, side: int = PROBE_SIDE) -> Tuple[int, int, int, int]:
@@ -100,6 +116,12 @@ def probe_window(height: int, width: int, side: int = PROBE_SIDE) -> Tuple[int, 
     h, w = min(height, side), min(width, side)
     y0, x0 = (height - h) // 2, (width - w) // 2
     return y0, y0 + h, x0, x0 + w
+
+
+def probe_side(scale: float) -> int:
+    """Side (original pixels) of the central crop a probe at ``scale`` looks at: ``PROBE_INPUT`` input pixels,
+    at most ``PROBE_SIDE``."""
+    return max(1, min(PROBE_SIDE, int(PROBE_INPUT / scale)))
 
 
 def scaled_size(height: int, width: int, scale: float) -> Tuple[int, int]:
