@@ -13,17 +13,9 @@
 #           model.segmenter.checkpoint to the published segmenter first)
 _base_ = ['../centernet/centernet_r18-skip_dsb2018_cpu.py']
 
-# Scale-aware test pipeline: no fixed-size Resize; the model resizes each image so its nuclei reach the diameter it
-# was trained at (test_cfg.diameter, below). The loaded image travels in the sample (ori_img) for SAM.
-centersam_meta_keys = _base_.meta_keys + ('ori_img', 'nucleus_scale', 'nucleus_diameter', 'pixel_size',
-                                          'tile_align')
-test_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=None),
-    dict(type='KeepOriginalImage'),
-    dict(type='NucleusCLAHE', clip_limit=2.0, tile_grid_size=(8, 8)),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='PackDetInputs', meta_keys=centersam_meta_keys),
-]
+# Scale-aware test pipeline: the dataset's without its fixed-size Resize; the model resizes each image so its nuclei
+# reach the diameter it was trained at (test_cfg.diameter, below). The loaded image travels in the sample (ori_img).
+test_pipeline = [step for step in _base_.test_pipeline if step['type'] != 'Resize']
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 

@@ -8,9 +8,8 @@
 _base_ = ['./centersam_r18_sam-small_dsb2018_cpu.py']
 dataset_type = 'MoNuSegDataset'
 data_root = 'data/monuseg/'
-# its detector was fine-tuned and measured at 512x512 (the DSB default's detector now tests at 768x768)
-image_size = (512, 512)
-test_pipeline = [dict(t, scale=image_size) if t['type'] == 'Resize' else t for t in _base_.test_pipeline]
+# the scale-aware test pipeline of the DSB default (no Resize: the model resizes each image, see test_cfg below)
+test_pipeline = _base_.test_pipeline
 train_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root))
 val_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root, pipeline=test_pipeline))
 # MoNuSeg's 6 images: one held out (val), no test split
@@ -23,4 +22,7 @@ test_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root, ann_
 model = dict(
     detector=dict(neck=dict(_delete_=True, type='CTResNetNeck', in_channels=256, num_deconv_filters=(128, 64, 64),
                             num_deconv_kernels=(4, 4, 4), use_dcn=False)),
-    test_cfg=dict(score_thr=0.1, iou_thr=0.0, scorer_thr=0.3, mask_nms_thr=0.5))
+    # nucleus size at training (tools/analysis_tools/nucleus_size.py data/monuseg/annotations/instances_train.json
+    # --detector-size 512 512 --pixel-size 0.25): its detector and SAM saw 333x333 crops at 512x512
+    test_cfg=dict(score_thr=0.1, iou_thr=0.0, scorer_thr=0.3, mask_nms_thr=0.5, diameter=32.8, sam_diameter=32.8,
+                  prior_diameter=21.4, pixel_size=0.163))

@@ -435,3 +435,19 @@ def test_sparse_contingency_path_equals_dense(monkeypatch, monuseg_label_map):
     dense = instance_metrics(monuseg_label_map, pred)
     monkeypatch.setattr(metrics_module, '_DENSE_TABLE_MAX_CELLS', 0)
     assert instance_metrics(monuseg_label_map, pred) == pytest.approx(dense, abs=1e-12)
+
+
+def test_centroid_offsets_of_shifted_discs_by_hand():
+    """Two discs; the prediction moves the first 1 px right and the second 1 px up: offsets (+1, 0) and (0, -1)."""
+    from centersam_mm.evaluation.functional import centroid_offsets, mean_offset
+    rows, cols = np.mgrid[:40, :60]
+    gt = np.zeros((40, 60), np.int32)
+    pred = np.zeros_like(gt)
+    gt[(rows - 10) ** 2 + (cols - 12) ** 2 < 36] = 1
+    gt[(rows - 25) ** 2 + (cols - 40) ** 2 < 49] = 2
+    pred[(rows - 10) ** 2 + (cols - 13) ** 2 < 36] = 7
+    pred[(rows - 24) ** 2 + (cols - 40) ** 2 < 49] = 3
+    offsets = centroid_offsets(gt, pred)
+    assert sorted(map(tuple, np.round(offsets, 6))) == [(0.0, -1.0), (1.0, 0.0)]
+    assert mean_offset(offsets) == pytest.approx((0.5, -0.5))
+    assert centroid_offsets(gt, np.zeros_like(gt)).shape == (0, 2)

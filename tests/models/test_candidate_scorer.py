@@ -66,7 +66,7 @@ def test_centersam_keeps_candidates_by_the_scorers_probability(tmp_path, monkeyp
     assert len(plain) >= 4
     model = _model(scorer=dict(type='CandidateScorer'), mask_nms_thr=None, scorer_thr=0.5)
 
-    def reverse_rank(image, masks, boxes, det_scores, sam_iou):
+    def reverse_rank(image, masks, boxes, det_scores, sam_iou, scale=None):
         order = det_scores.argsort(descending=True)
         probs = torch.empty_like(det_scores)
         probs[order] = torch.linspace(0.0, 1.0, len(det_scores))

@@ -4,7 +4,6 @@ import pytest
 import torch
 
 pytest.importorskip('mmdet')
-import mmcv  # noqa: E402
 from mmdet.registry import MODELS  # noqa: E402
 from mmdet.structures import DetDataSample  # noqa: E402
 from mmdet.utils import register_all_modules  # noqa: E402
@@ -27,13 +26,13 @@ def _model(scorer=None, **test_cfg):
     return MODELS.build(ConfigDict(cfg)).eval()
 
 
-def _sample(tmp_path) -> DetDataSample:
+def _sample(tmp_path, **meta) -> DetDataSample:
+    """A sample as the test pipeline packs it: the loaded image in ``ori_img`` (its ``img_path`` does not exist:
+    nothing is read from disk)."""
     img = np.random.default_rng(0).integers(0, 255, (*ORI, 3), dtype=np.uint8)
-    path = str(tmp_path / 'img.png')
-    mmcv.imwrite(img, path)
     ds = DetDataSample(metainfo=dict(
-        img_path=path, ori_shape=ORI, img_shape=(64, 64), batch_input_shape=(64, 64),
-        scale_factor=(64 / ORI[1], 64 / ORI[0]), pad_shape=(64, 64)))
+        img_path=str(tmp_path / 'not_there.png'), ori_img=img, ori_shape=ORI, img_shape=(64, 64),
+        batch_input_shape=(64, 64), scale_factor=(64 / ORI[1], 64 / ORI[0]), pad_shape=(64, 64), **meta))
     ds.gt_instances = InstanceData(bboxes=torch.tensor([[5., 5, 30, 25], [40, 10, 80, 50]]),
                                    labels=torch.zeros(2, dtype=torch.long))
     return ds
@@ -84,3 +83,43 @@ def test_a_prompt_threshold_below_the_detectors_own_is_flagged():
         MODELS.build(ConfigDict(type='CenterSAM', detector=detector,
                                 segmenter=dict(type='SAMBoxPromptSegmenter', arch='sam_tiny_test'),
                                 test_cfg=dict(score_thr=0.05)))
+
+
+def _scale_aware_sample(tmp_path, **meta) -> DetDataSample:
+    """A sample of a scale-aware pipeline: no resize (img_shape == ori_shape)."""
+    ds = _sample(tmp_path, **meta)
+    ds.set_metainfo(dict(img_shape=ORI, batch_input_shape=(64, 96), scale_factor=(1.0, 1.0), pad_shape=(64, 96)))
+    return ds
+
+
+def test_scale_aware_model_resizes_by_the_given_factor(tmp_path, monkeypatch):
+    """With test_cfg.diameter, the detector sees the image resized by nucleus_scale (padded to the stride) and its
+    boxes come back in original pixels; SAM encodes at scale * sam_diameter / diameter."""
+    model = _model(diameter=20.0, sam_diameter=10.0)
+    seen, sam_scales = [], []
+    detect = model.detector.predict
+    monkeypatch.setattr(model.detector, 'predict', lambda x, samples, rescale: seen.append(
+        (tuple(x.shape[-2:]), samples[0].scale_factor)) or detect(x, samples, rescale))
+    segment = model.segmenter.segment
+    monkeypatch.setattr(model.segmenter, 'segment', lambda image, boxes, scale=None, align=None: sam_scales.append(
+        scale) or segment(image, boxes, scale=scale, align=align))
+    ds = _scale_aware_sample(tmp_path, nucleus_scale=2.0)
+    out = model.predict(torch.rand(1, 3, 64, 96), [ds])[0]
+    divisor = int(getattr(model.data_preprocessor, 'pad_size_divisor', 1) or 1)
+    padded = tuple(-(-side // divisor) * divisor for side in (120, 180))  # 60 x 90 at factor 2, padded
+    assert seen == [(padded, (2.0, 2.0))] and sam_scales == [1.0]
+    assert out.metainfo['nucleus_scale'] == 2.0 and out.pred_instances.masks.shape[1:] == ORI
+    boxes = out.pred_instances.bboxes
+    assert len(boxes) and float(boxes[:, 2].max()) <= ORI[1] + 1 and float(boxes[:, 3].max()) <= ORI[0] + 1
+
+
+def test_scale_aware_model_estimates_its_factor(tmp_path):
+    """Without options the factor is estimated (here from a random network: a number in the allowed range) and
+    recorded in the sample; the same factor given back reproduces the result exactly."""
+    model = _model(diameter=20.0, prior_diameter=10.0)
+    inputs = torch.rand(1, 3, 64, 96)
+    first = model.predict(inputs, [_scale_aware_sample(tmp_path)])[0]
+    scale = first.metainfo['nucleus_scale']
+    assert 1 / 8 <= scale <= 8
+    again = model.predict(inputs, [_scale_aware_sample(tmp_path, nucleus_scale=scale)])[0]
+    assert torch.equal(first.pred_instances.masks, again.pred_instances.masks)

@@ -44,13 +44,16 @@ def dump(config: str, checkpoint: str, split: str, score_thr: float, cfg_options
     image_index (M,) int32."""
     cfg = Config.fromfile(config)
     cfg.merge_from_dict(cfg_options or {})
+    area_at_input = bool((cfg.model.get('scorer') or {}).get('area_at_input', False))
     keep_every_candidate(cfg, score_thr)
     features, best_ious, image_index = [], [], []
     for sample in predict_split(cfg, checkpoint, split):
         pred = sample.pred_instances
         masks = pred.masks.cpu().numpy()
+        scale = sample.metainfo.get('nucleus_scale') if area_at_input else None
         features.append(candidate_features(original_image(sample), masks, pred.bboxes.cpu().numpy(),
-                                           pred.scores.cpu().numpy(), pred.mask_scores.cpu().numpy()))
+                                           pred.scores.cpu().numpy(), pred.mask_scores.cpu().numpy(),
+                                           float(scale) ** 2 if scale else 1.0))
         best_ious.append(best_gt_iou(masks, read_label_map(sample.metainfo['label_map_path'])))
         image_index.append(np.full(len(masks), len(image_index), np.int32))
     best_ious = np.concatenate(best_ious)

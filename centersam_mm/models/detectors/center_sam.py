@@ -250,7 +250,7 @@ class CenterSAM(BaseDetector):
         keep = (result.iou_pred >= self.test_cfg['iou_thr']) & result.masks.flatten(1).any(1)
         scores = det_scores
         if self.scorer is not None and self.test_cfg['prompt'] == 'detector':
-            scores = self.scorer.score(image, result.masks, boxes, det_scores, result.iou_pred)
+            scores = self.scorer.score(image, result.masks, boxes, det_scores, result.iou_pred, scale)
             keep &= scores >= self.test_cfg['scorer_thr']
         if self.test_cfg.get('mask_nms_thr') is not None:
             keep = suppress_covered_masks(result.masks, scores, self.test_cfg['mask_nms_thr'], candidates=keep)

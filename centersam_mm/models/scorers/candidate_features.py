@@ -21,7 +21,7 @@ RING_PX = 3  # width of the ring around a mask that its contrast is measured aga
 
 
 def candidate_features(image: np.ndarray, masks: np.ndarray, boxes_xyxy: np.ndarray, det_scores: np.ndarray,
-                       sam_iou: np.ndarray) -> np.ndarray:
+                       sam_iou: np.ndarray, area_scale: float = 1.0) -> np.ndarray:
     """Features of N candidates of one image.
 
     Args:
@@ -29,6 +29,8 @@ def candidate_features(image: np.ndarray, masks: np.ndarray, boxes_xyxy: np.ndar
         masks: (N, H, W) bool SAM masks.
         boxes_xyxy: (N, 4) float prompt boxes, pixels.
         det_scores: (N,) detector scores; sam_iou: (N,) SAM's predicted IoU.
+        area_scale: ``log_area`` is of ``area * area_scale``: the square of the image's factor to the detector's
+            input (scale-aware models), so that it describes a nucleus at the size the detector saw it.
 
     Returns:
         (N, len(FEATURE_NAMES)) float32, columns in ``FEATURE_NAMES`` order; empty masks get zero shape features.
@@ -50,7 +52,7 @@ def candidate_features(image: np.ndarray, masks: np.ndarray, boxes_xyxy: np.ndar
     strong_areas = areas[drawn & (scores >= STRONG_SCORE)]
     median_area = np.median(strong_areas) if len(strong_areas) else (np.median(areas[drawn]) if drawn.any() else 1.0)
     feats[:, 0], feats[:, 1] = scores, np.asarray(sam_iou, dtype=np.float64).reshape(n)
-    feats[:, 2], feats[:, 3] = np.log1p(areas), areas / (box_w * box_h)
+    feats[:, 2], feats[:, 3] = np.log1p(areas * area_scale), areas / (box_w * box_h)
     feats[:, 4] = bbox_overlaps(torch.from_numpy(mask_boxes), torch.from_numpy(boxes), is_aligned=True).numpy()
     feats[:, 7] = _colourfulness(rgb)
     feats[:, 8] = np.log1p(areas) - np.log1p(median_area)

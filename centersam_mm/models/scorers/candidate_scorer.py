@@ -26,12 +26,15 @@ class CandidateScorer(BaseModel):
 
     Args:
         hidden: widths of the hidden layers.
+        area_at_input: the area feature is measured at the detector's input (the image's factor squared times
+            the area; for scale-aware models), not in image pixels.
         data_preprocessor: MMEngine's default (moves the batch to the device).
     """
 
-    def __init__(self, hidden: tuple = (64, 64), data_preprocessor: Optional[dict] = None,
+    def __init__(self, hidden: tuple = (64, 64), area_at_input: bool = False, data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.area_at_input = area_at_input
         layers, width = [nn.BatchNorm1d(len(FEATURE_NAMES))], len(FEATURE_NAMES)  # features have mixed units
         for out in hidden:
             layers += [nn.Linear(width, out), nn.ReLU()]
@@ -50,14 +53,19 @@ class CandidateScorer(BaseModel):
 
     @torch.no_grad()
     def score(self, image: np.ndarray, masks: Tensor, boxes_xyxy: Tensor, det_scores: Tensor,
-              sam_iou: Tensor) -> Tensor:
-        """(N,) scores in [0, 1] of the N candidates of one image (see :func:`candidate_features` for shapes)."""
+              sam_iou: Tensor, scale: Optional[float] = None) -> Tensor:
+        """(N,) scores in [0, 1] of the N candidates of one image (see :func:`candidate_features` for shapes);
+        ``scale``: the image's factor to the detector's input (used with ``area_at_input``)."""
         if len(masks) == 0:
             return det_scores.new_zeros(0)
         feats = candidate_features(image, masks.cpu().numpy(), boxes_xyxy.cpu().numpy(), det_scores.cpu().numpy(),
-                                   sam_iou.cpu().numpy())
+                                   sam_iou.cpu().numpy(), self.area_scale(scale))
         was_training = self.training
         self.eval()
         probs = self(torch.from_numpy(feats).to(det_scores.device), mode='predict')
         self.train(was_training)
         return probs.to(det_scores.dtype)
+
+    def area_scale(self, scale: Optional[float]) -> float:
+        """The ``area_scale`` of :func:`candidate_features` for an image at ``scale``."""
+        return float(scale) ** 2 if self.area_at_input and scale else 1.0

@@ -252,8 +252,8 @@ class SAMBoxPromptSegmenter(BaseModel):
         masks = torch.zeros((len(boxes), height, width), dtype=torch.bool, device=self.device)
         iou_pred = torch.zeros(len(boxes), device=self.device)
         side = int(self.arch.img_size / scale)  # window side, original pixels
-        overlap = min(side - 1, math.ceil(self.window_overlap / scale))
-        align = align or max(1, round(self.window_align / scale))
+        align = min(align or max(1, round(self.window_align / scale)), max(1, side // 2))
+        overlap = min(side - align, math.ceil(self.window_overlap / scale))
         centres = ((boxes[:, :2] + boxes[:, 2:]) / 2).tolist()
         for tile in make_tiles(height, width, side, overlap, align):
             owned = torch.tensor([tile.owns(x, y) for x, y in centres], dtype=torch.bool, device=self.device)

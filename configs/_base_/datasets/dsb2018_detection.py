@@ -8,6 +8,9 @@ image_size = (512, 512)
 train_crop_size = (512, 512)
 meta_keys = ('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'flip',
              'flip_direction', 'label_map_path')
+# at test time the loaded image travels in the sample (ori_img, for SAM), with the per-image scale options of
+# scale-aware models (centersam_mm.models.utils.nucleus_scale)
+test_meta_keys = meta_keys + ('ori_img', 'nucleus_scale', 'nucleus_diameter', 'pixel_size', 'tile_align')
 
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),
@@ -23,10 +26,11 @@ train_pipeline = [
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='KeepOriginalImage'),
     dict(type='NucleusCLAHE', clip_limit=2.0, tile_grid_size=(8, 8)),
     dict(type='Resize', scale=image_size, keep_ratio=False),
     dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='PackDetInputs', meta_keys=meta_keys),
+    dict(type='PackDetInputs', meta_keys=test_meta_keys),
 ]
 
 train_dataloader = dict(

@@ -5,7 +5,7 @@
 # the size scale-aware inference (model.test_cfg.diameter) resizes test images to. Colour jitter
 # (PhotoMetricDistortion) for stain variation; sampling balanced over image shapes (ImageGroupBalancedDataset,
 # MoNuSeg crops are one group). Validation: DSB `val` box F1 with each image at its own nucleus size.
-#   python tools/train.py configs/centernet/centernet_r18-skip_size44_30e_dsb2018-monuseg_cpu.py [--resume]
+#   python tools/train.py configs/centernet/centernet_r18-skip_size44_18e_dsb2018-monuseg_cpu.py [--resume]
 _base_ = ['./centernet_r18_dsb2018_cpu_stage6.py']
 
 load_from = 'checkpoints/centernet_r18-skip_dsb2018_cpu.pth'
@@ -39,8 +39,8 @@ train_dataloader = dict(
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 
-max_epochs = 30
-train_cfg = dict(max_epochs=max_epochs, val_interval=3)
+max_epochs = 18
+train_cfg = dict(max_epochs=max_epochs, val_interval=6)
 optim_wrapper = dict(optimizer=dict(lr=2e-4))
 param_scheduler = [_base_.param_scheduler[0],
                    dict(_base_.param_scheduler[1], end=max_epochs, T_max=max_epochs)]
