@@ -48,13 +48,21 @@ def _write_folders(tmp_path: Path):
     return gt_dir, pred_dir, pairs
 
 
+def _expected(pairs) -> dict:
+    """What eval_labels prints: the library's aggregate plus the mean centroid offset of matched nuclei."""
+    from centersam_mm.evaluation.functional import centroid_offsets, mean_offset
+    expected = aggregate([instance_metrics(gt, pred) for gt, pred in pairs])
+    offsets = np.concatenate([centroid_offsets(gt, pred) for gt, pred in pairs])
+    expected['centroid_dx'], expected['centroid_dy'] = mean_offset(offsets)
+    return expected
+
+
 def test_scores_folders_like_the_library(tmp_path, capsys, eval_labels):
     gt_dir, pred_dir, pairs = _write_folders(tmp_path)
     csv_path = tmp_path / 'metrics.csv'
     assert eval_labels.main([str(gt_dir), str(pred_dir), '--out', str(csv_path)]) == 0
     printed = json.loads(capsys.readouterr().out)
-    expected = aggregate([instance_metrics(gt, pred) for gt, pred in pairs.values()])
-    assert printed == pytest.approx(expected)
+    assert printed == pytest.approx(_expected(pairs.values()))
     assert printed['n_images'] == 2 and printed['aji'] < 1.0
     rows = csv_path.read_text().splitlines()
     assert len(rows) == 3 and rows[0].startswith('image,f1_05') and rows[2].startswith('b,')
@@ -66,8 +74,7 @@ def test_png_predictions_are_read(tmp_path, capsys, eval_labels):
     (pred_dir / 'a.tif').unlink()
     image_module.fromarray(pairs['a'][1]).save(pred_dir / 'a.png')
     assert eval_labels.main([str(gt_dir), str(pred_dir)]) == 0
-    expected = aggregate([instance_metrics(gt, pred) for gt, pred in pairs.values()])
-    assert json.loads(capsys.readouterr().out) == pytest.approx(expected)
+    assert json.loads(capsys.readouterr().out) == pytest.approx(_expected(pairs.values()))
 
 
 def test_missing_prediction_is_an_error_naming_the_file(tmp_path, capsys, eval_labels):
@@ -84,7 +91,7 @@ def test_allow_missing_scores_against_an_empty_map(tmp_path, capsys, eval_labels
     (pred_dir / 'b_labels.tif').unlink()
     assert eval_labels.main([str(gt_dir), str(pred_dir), '--allow-missing']) == 0
     gt_b = pairs['b'][0]
-    expected = aggregate([instance_metrics(*pairs['a']), instance_metrics(gt_b, np.zeros_like(gt_b))])
+    expected = _expected([pairs['a'], (gt_b, np.zeros_like(gt_b))])
     printed = json.loads(capsys.readouterr().out)
     assert printed == pytest.approx(expected) and printed['fn_05'] >= 5
 

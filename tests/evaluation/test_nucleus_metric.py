@@ -18,8 +18,8 @@ from mmdet.structures import DetDataSample  # noqa: E402
 from mmdet.structures.mask import BitmapMasks  # noqa: E402
 
 import centersam_mm.evaluation  # noqa: E402,F401  (registers the metric)
-from centersam_mm.evaluation.functional import (RATE_KEYS, aggregate, instance_metrics,  # noqa: E402
-                                                instances_to_label_map)
+from centersam_mm.evaluation.functional import (RATE_KEYS, aggregate, centroid_offsets,  # noqa: E402
+                                                instance_metrics, instances_to_label_map, mean_offset)
 
 
 def _scene(seed: int):
@@ -65,6 +65,9 @@ def test_tensor_and_bitmap_masks_scored_like_the_library(tmp_path):
         instance_metrics(gt, instances_to_label_map(masks, scores, score_thr=0.1, min_area=2))
         for gt, masks, scores in [(gt_a, masks_a, scores_f32[0]), (gt_b, masks_b, scores_f32[1])]
     ])
+    offsets = np.concatenate([centroid_offsets(gt, instances_to_label_map(masks, scores, score_thr=0.1, min_area=2))
+                              for gt, masks, scores in [(gt_a, masks_a, scores_f32[0]), (gt_b, masks_b, scores_f32[1])]])
+    expected['centroid_dx'], expected['centroid_dy'] = mean_offset(offsets)
     assert results == pytest.approx({f'nucleus/{key}': value for key, value in expected.items()})
     assert 0 < results['nucleus/aji'] < 1
     with open(csv_path) as stream:
@@ -139,5 +142,7 @@ def test_stock_mask_rcnn_output_is_scored(tmp_path):
     pred = outputs[0].pred_instances
     assert len(pred) > 0 and tuple(pred.masks.shape[1:]) == gt.shape and pred.masks.dtype == torch.bool
     results = _evaluate(outputs, csv_path=str(tmp_path / 'maskrcnn.csv'))
-    expected = aggregate([instance_metrics(gt, instances_to_label_map(pred.masks.numpy(), pred.scores.numpy()))])
+    label = instances_to_label_map(pred.masks.numpy(), pred.scores.numpy())
+    expected = aggregate([instance_metrics(gt, label)])
+    expected['centroid_dx'], expected['centroid_dy'] = mean_offset(centroid_offsets(gt, label))
     assert results == pytest.approx({f'nucleus/{key}': value for key, value in expected.items()})
