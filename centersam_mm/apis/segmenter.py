@@ -29,15 +29,17 @@ from .tiling import InstanceFn, make_tiles, segment_tiled
 PathLike = Union[str, Path]
 ImageInput = Union[np.ndarray, PathLike]
 REPO_ROOT = Path(__file__).resolve().parents[2]
+PACKAGE_DATA = Path(__file__).resolve().parents[1] / '.mim'  # configs/ and checkpoints/ of a built package
 DEFAULT_CONFIG = 'configs/centersam/centersam_r18_sam-small_dsb2018_cpu.py'
 DEFAULT_CHECKPOINT = 'checkpoints/centersam_r18_sam-small_dsb2018_cpu.pth'
 STUB_MODEL = 'stub'
 
 
 def find_repo_file(relative: PathLike) -> Path:
-    """``relative`` under the repository root if it exists there, else under the working directory if it
-    exists there, else (missing) under the repository root."""
-    for root in (REPO_ROOT, Path.cwd()):
+    """``relative`` (e.g. ``configs/...`` or ``checkpoints/...``) under the repository checkout, else in the
+    installed package's ``.mim`` folder (see setup.py), else under the working directory; if it is in none of
+    them, its path under the checkout (missing)."""
+    for root in (REPO_ROOT, PACKAGE_DATA, Path.cwd()):
         if (root / relative).exists():
             return root / relative
     return REPO_ROOT / relative
