@@ -1,9 +1,9 @@
-# The default model's detector architecture: the CPU ResNet-18 CenterNet (centernet_r18_dsb2018_cpu.py) with
-# skip connections in its neck (SkipCTResNetNeck: 1x1 projections of the stride-16/8/4 backbone stages added
-# after each deconv stage). The published weights (checkpoints/centernet_r18-skip_dsb2018_cpu.pth) come from
-# stages 1 and 2 without skips, then stages 3 to 6 with them (centernet_r18_dsb2018_cpu_stage3.py, _stage4.py:
-# + a GIoU box loss, which only training uses; _stage5.py: 768x768 images; _stage6.py: 384x384 crops); trained from
-# scratch with this file alone, the recipe is stage 1's (not measured).
+# The default model's detector, test-ready: the CPU ResNet-18 CenterNet (centernet_r18_dsb2018_cpu.py) with skip
+# connections in its neck (SkipCTResNetNeck: 1x1 projections of the stride-16/8/4 backbone stages added after each
+# deconv stage), tested at 768x768.
+#   python tools/test.py configs/centernet/centernet_r18-skip_dsb2018_cpu.py checkpoints/centernet_r18-skip_dsb2018_cpu.pth
+# Its weights come from the six-stage recipe of configs/recipes/README.md (stages 1-2 without skips, 3-6 with them;
+# stage 4's GIoU box loss is used by training only); train them with those stage configs, not with this file.
 _base_ = ['./centernet_r18_dsb2018_cpu.py']
 
 model = dict(neck=dict(type='SkipCTResNetNeck', skip_in_channels=(128, 64, 32)))

@@ -1,5 +1,5 @@
-# Stage 3 of the CPU recipe for DSB2018: continues stage 2 (`centernet_r18_dsb2018_cpu_stage2.py`, 50 + 60
-# epochs) from its published weights. What changes, and why:
+# Stage 3 of the CPU recipe for DSB2018 (configs/recipes/README.md): continues stage 2
+# (`centernet_r18_dsb2018_cpu_stage2.py`, 50 + 60 epochs) from its published weights. What changes, and why:
 #   * skip connections in the neck (`SkipCTResNetNeck`): CTResNetNeck rebuilds the stride-4 heatmap from
 #     the stride-32 stage alone; the missed nuclei are the small touching ones of the H&E tissue images
 #     (256x320, box recall 0.61 after stage 2). 1x1 projections of the stride-16/8/4 backbone stages are
@@ -9,7 +9,7 @@
 #   * stronger shape balancing (oversample_thr 0.5 instead of 0.2): at 0.2 the 73 H&E tissue images
 #     were repeated only 1.15x; now 1.8x;
 #   * Adam restarted at lr 4e-4 with cosine decay over `max_epochs` epochs.
-# Run: python tools/train.py configs/centernet/centernet_r18_dsb2018_cpu_stage3.py (loads the published stage 2)
+#   python tools/train.py configs/centernet/centernet_r18_dsb2018_cpu_stage3.py   (loads the published stage 2)
 _base_ = ['./centernet_r18_dsb2018_cpu_stage2.py']
 
 load_from = 'checkpoints/centernet_r18_dsb2018_cpu.pth'  # stage 2, as published

@@ -5,6 +5,9 @@
 # Each box is decoded on a 16x16-token window around it (32x32 or the full grid when larger),
 # exactly as at test time.
 #   OMP_NUM_THREADS=1 python tools/train.py configs/sam/sam_small_dsb2018_cpu.py [--resume]
+# Its step-1,000 checkpoint is published as checkpoints/sam_small_dsb2018_cpu.pth (configs/recipes/README.md);
+# tested with ground-truth boxes as prompts:
+#   python tools/test.py configs/sam/sam_small_dsb2018_cpu.py checkpoints/sam_small_dsb2018_cpu.pth
 _base_ = ['../_base_/default_runtime.py']
 
 data_root = 'data/dsb2018/'

@@ -140,6 +140,7 @@ def test_candidates_name_dump_candidates(monkeypatch, tmp_path):
 def test_missing_checkpoints_say_which_and_how_to_make_them(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     stage2 = _config('centernet/centernet_r18_dsb2018_cpu_stage2.py')
+    stage2.load_from = 'work_dirs/centernet_r18_dsb2018_cpu/epoch_50.pth'  # the recipe's --cfg-options load_from
     message = _missing(stage2)
     assert message.startswith('work_dirs/centernet_r18_dsb2018_cpu/epoch_50.pth: checkpoint file not found '
                               "(load_from): make it with 'python tools/train.py ")
