@@ -22,11 +22,13 @@ train_pipeline = [
          saturation_range=(0.7, 1.3), hue_delta=12),
     dict(type='PackDetInputs'),
 ]
+# validation: each image resized so its annotated nuclei have the trained diameter (the factor scale-aware
+# inference estimates); annotations loaded after it stay in original pixels, as the metrics expect
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', with_bbox=True),
     dict(type='NucleusCLAHE', clip_limit=2.0, tile_grid_size=(8, 8)),
     dict(type='NucleusSizeResize', diameter=nucleus_diameter, log_jitter=0.0),
+    dict(type='LoadAnnotations', with_bbox=True),
     dict(type='PackDetInputs', meta_keys=_base_.meta_keys),
 ]
 dsb_train = dict(type='DSB2018Dataset', data_root='data/dsb2018/', ann_file='annotations/instances_train.json',

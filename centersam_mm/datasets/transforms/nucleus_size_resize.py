@@ -23,9 +23,10 @@ class NucleusSizeResize(BaseTransform):
             (0: no jitter, as at test time).
         scale_range: the factor is clipped to it (images of very small or very large nuclei).
 
-    Required keys: ``img``, ``gt_bboxes`` (after ``LoadAnnotations``). Modified: as mmdet's ``Resize``
-    (``img``, ``img_shape``, ``gt_bboxes``, ``gt_masks``, ``scale_factor``).
-    An image without boxes is resized by 1 (times the jitter).
+    Required keys: ``img``, and ``gt_bboxes`` (after ``LoadAnnotations``) or the dataset's ``instances`` (before
+    it: test pipelines, so that ``LoadAnnotations`` after it keeps the boxes in original pixels, as the metrics
+    expect). Modified: as mmdet's ``Resize`` (``img``, ``img_shape``, ``gt_bboxes``, ``gt_masks``,
+    ``scale_factor``). An image without boxes is resized by 1 (times the jitter).
     """
 
     def __init__(self, diameter: float, log_jitter: float = math.log(1.25),
@@ -38,10 +39,12 @@ class NucleusSizeResize(BaseTransform):
     def factor(self, results: dict, rng: Optional[np.random.Generator] = None) -> float:
         """The resize factor for one sample (see the class docstring)."""
         boxes = results.get('gt_bboxes')
-        tensor = getattr(boxes, 'tensor', boxes)
+        if boxes is None:
+            boxes = np.asarray([instance['bbox'] for instance in results.get('instances', [])], np.float64)
+        tensor = np.asarray(getattr(boxes, 'tensor', boxes), dtype=np.float64).reshape(-1, 4)
         factor = 1.0
-        if tensor is not None and len(tensor):
-            wh = np.asarray(tensor[:, 2:] - tensor[:, :2], dtype=np.float64).clip(min=0)
+        if len(tensor):
+            wh = (tensor[:, 2:] - tensor[:, :2]).clip(min=0)
             median = float(np.median(np.sqrt(wh[:, 0] * wh[:, 1])))
             if median > 0:
                 factor = self.diameter / median
