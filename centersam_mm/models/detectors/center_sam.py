@@ -2,13 +2,12 @@
 
 Two views of one image (documented in docs/design.md):
 
-* the detector sees the output of the config's test pipeline (e.g. CLAHE,
-  resized to 512×512, normalised by the data preprocessor); its
-  ``predict(rescale=True)`` returns boxes in *original* pixels (MMDetection
-  undoes ``scale_factor``);
-* SAM sees the *original* RGB image, read again from ``data_sample.img_path``,
-  and resizes it itself (longest side = its ``img_size``); boxes are scaled
-  by the segmenter.
+* the detector sees the preprocessed image (CLAHE, normalised by the data preprocessor). A scale-aware model
+  (``test_cfg.diameter`` set) resizes it itself by the image's factor (given, or estimated from the image:
+  :mod:`centersam_mm.models.utils.nucleus_scale`), so nuclei arrive at the size it was trained at; otherwise the
+  config's pipeline resized it (fixed size). ``predict(rescale=True)`` returns boxes in *original* pixels;
+* SAM sees the *original* RGB image, carried in the sample's metainfo (``ori_img``, from ``KeepOriginalImage``),
+  encoded at ``factor * sam_diameter / diameter`` (scale-aware) or fitted to its ``img_size``.
 
 Output per image: ``pred_instances`` = InstanceData(bboxes N×4 XYXY original
 pixels, scores, labels, masks N×H×W bool at original resolution). Masks whose
@@ -91,7 +90,9 @@ class CenterSAM(BaseDetector):
             from ``data_sample.gt_instances`` — isolates the segmenter's error),
             ``max_per_img``, ``mask_nms_thr`` (``None``: off; else a mask more than this fraction
             covered by higher-scoring masks is dropped, see :func:`suppress_covered_masks`), ``scorer_thr``
-            (with a scorer: candidates rated below it are dropped; default 0.5).
+            (with a scorer: candidates rated below it are dropped; default 0.5); for scale-aware inference
+            ``diameter``, ``sam_diameter``, ``prior_diameter``, ``pixel_size``, ``scale`` ('auto' or a factor)
+            and the estimate's options (:mod:`centersam_mm.models.utils.nucleus_scale`).
     """
 
     def __init__(self,
@@ -242,7 +243,7 @@ class CenterSAM(BaseDetector):
         boxes = instances.bboxes.to(device).float()
         det_scores = instances.scores.to(device)
         sam_scale = None
-        if scale is not None:
+        if scale is not None and self.test_cfg.get('sam_scale', 'diameter') == 'diameter':
             sam_scale = scale * float(self.test_cfg.get('sam_diameter') or self.test_cfg['diameter']) \
                 / float(self.test_cfg['diameter'])
         result = self.segmenter.segment(image, boxes, scale=sam_scale,
