@@ -44,7 +44,7 @@ def test_scorer_config_trains_on_the_dump_and_combines_into_centersam(dump, tmp_
     work_dir = tmp_path / 'work'
     result = run_tool(['tools/train.py', SCORER_CONFIG, '--work-dir', str(work_dir), '--cfg-options',
                        f'train_dataloader.dataset.ann_file={dump}',
-                       'train_cfg.max_epochs=1', 'train_dataloader.batch_size=64'])
+                       'train_cfg.max_epochs=1', 'train_dataloader.batch_size=8'])
     assert result.returncode == 0, result.stderr[-3000:]
     scorer_ckpt = work_dir / 'epoch_1.pth'
     assert scorer_ckpt.exists()

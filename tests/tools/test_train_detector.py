@@ -16,14 +16,16 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 CENTERNET_CONFIGS = sorted(str(p.relative_to(REPO_ROOT)) for p in (REPO_ROOT / 'configs' / 'centernet').glob('*.py'))
 
 
-def tiny_options(data_root: Path, max_epochs: int = 1, wrapped_train_set: bool = False) -> list:
+def tiny_options(data_root: Path, max_epochs: int = 1, wrapped_train_set: bool = False,
+                 train_sets: tuple = None) -> list:
     """--cfg-options retargeting a detector config to the tiny set (2 train images, batch 1: 2 iterations
     per epoch), validating at the end, checkpointing every epoch. ``wrapped_train_set``: the training set is
-    a dataset wrapper (e.g. ImageGroupBalancedDataset), whose inner ``dataset`` holds the data root."""
+    a dataset wrapper (e.g. ImageGroupBalancedDataset), whose inner ``dataset`` holds the data root;
+    ``train_sets``: the config keys of the training sets when there are several (a ConcatDataset)."""
     root = f'{data_root}/'
     train_set = 'train_dataloader.dataset.dataset' if wrapped_train_set else 'train_dataloader.dataset'
     return [
-        f'{train_set}.data_root={root}', f'val_dataloader.dataset.data_root={root}',
+        *[f'{key}.data_root={root}' for key in (train_sets or (train_set,))], f'val_dataloader.dataset.data_root={root}',
         f'test_dataloader.dataset.data_root={root}',
         f'val_evaluator.0.ann_file={root}annotations/instances_val.json',
         f'test_evaluator.0.ann_file={root}annotations/instances_test.json',
@@ -56,6 +58,9 @@ def test_two_training_iterations_of_each_config(config, tiny_dsb, tmp_path):
     from mmengine.config import Config
     cfg = Config.fromfile(str(REPO_ROOT / config))
     wrapped = 'dataset' in cfg.train_dataloader.dataset
+    inner = cfg.train_dataloader.dataset.get('dataset', {})
+    # a ConcatDataset (DSB + MoNuSeg): every part takes the tiny set, so an epoch holds it once per part
+    train_sets = tuple(f'train_dataloader.dataset.dataset.datasets.{i}' for i in range(len(inner.get('datasets', []))))
     extra = []
     if cfg.get('load_from'):  # a continuation (stage 2): start from the published detector's weights
         extra = ['load_from=checkpoints/centernet_r18_dsb2018_cpu.pth']
@@ -64,9 +69,11 @@ def test_two_training_iterations_of_each_config(config, tiny_dsb, tmp_path):
                   'model.backbone.feat_channel=32', 'model.bbox_head.in_channels=32',
                   'model.bbox_head.feat_channels=32']
     result = run_tool(['tools/train.py', config, '--work-dir', str(tmp_path),
-                       '--cfg-options', *tiny_options(tiny_dsb, wrapped_train_set=wrapped), *extra])
+                       '--cfg-options', *tiny_options(tiny_dsb, wrapped_train_set=wrapped, train_sets=train_sets or None),
+                       *extra])
     assert result.returncode == 0, result.stderr[-3000:]
-    assert last_iteration(tmp_path) == 2  # two images of the tiny set: no shape below 20 %, nothing repeated
+    # two images of the tiny set per part: no shape below 20 %, nothing repeated
+    assert last_iteration(tmp_path) == 2 * max(1, len(train_sets))
     assert 'box/f1' in result.stdout + result.stderr
     if extra and 'load_from' in extra[0]:
         assert 'Load checkpoint from checkpoints/centernet_r18_dsb2018_cpu.pth' in result.stdout + result.stderr
