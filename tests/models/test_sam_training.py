@@ -82,7 +82,7 @@ def test_jitter_stays_near_box():
 
 
 def test_sample_instances_keeps_at_most_n():
-    from centersam_mm.models.segmenters import SampleInstances
+    from centersam_mm.datasets.transforms import SampleInstances
     results = dict(instances=[dict(bbox=[i, i, i + 5, i + 5], ignore_flag=0) for i in range(50)]
                    + [dict(bbox=[0, 0, 1, 1], ignore_flag=1)])
     out = SampleInstances(max_num=32, seed=0)(results)

@@ -14,6 +14,8 @@ Suggested training pipeline (flip from mmdet, resize to 512×512)::
 from .clahe import NucleusCLAHE, apply_clahe
 from .keep_original import KeepOriginalImage
 from .nucleus_size_resize import NucleusSizeResize
+from .sample_instances import SampleInstances
 from .shift_scale_rotate import RandomShiftScaleRotate
 
-__all__ = ['NucleusCLAHE', 'apply_clahe', 'KeepOriginalImage', 'NucleusSizeResize', 'RandomShiftScaleRotate']
+__all__ = ['NucleusCLAHE', 'apply_clahe', 'KeepOriginalImage', 'NucleusSizeResize', 'RandomShiftScaleRotate',
+           'SampleInstances']
