@@ -3,15 +3,13 @@
 Builds a SIZE×SIZE RGB mosaic of 256×256 crops of fluorescence images from
 ``../shared/data/dsb2018/stage1_train`` (cycled, in sorted order), saves it as a TIFF, then runs
 ``tools/infer.py`` on it in a child process (all default exports) and reports the child's peak resident
-memory (``ru_maxrss`` of RUSAGE_CHILDREN), wall time, tiles and nuclei. With ``--compare-whole`` it
-also checks, on a smaller mosaic, that the tiled label map equals the whole-image one (object F1 at IoU 0.5).
+memory (``ru_maxrss`` of RUSAGE_CHILDREN), wall time, tiles and nuclei. (Tiled == whole-image results
+are a slow test: ``tests/apis/test_apis_segmenter.py::test_default_model_tiled_matches_whole``.)
 
 Examples::
 
     python tools/analysis_tools/benchmark_tiling_memory.py --size 10000 --model stub
     python tools/analysis_tools/benchmark_tiling_memory.py --size 2048 --model default
-    python tools/analysis_tools/benchmark_tiling_memory.py --compare-whole 1024 --model default --tile-size 512 \
-        --scale 1.0
 """
 import argparse
 import json
@@ -97,21 +95,6 @@ def memory_benchmark(args: argparse.Namespace) -> Dict[str, float]:
     return figures
 
 
-def compare_whole(args: argparse.Namespace) -> Dict[str, float]:
-    """Tiled vs whole-image label maps of a ``--compare-whole``-sized mosaic: object F1 at IoU 0.5."""
-    from centersam_mm.apis import NucleusSegmenter
-    from centersam_mm.evaluation.functional import instance_metrics
-    mosaic = build_mosaic(args.compare_whole, Path(args.dsb_root))
-    model = 'stub' if args.model == 'stub' else None
-    whole = NucleusSegmenter(model, tile_size=None, scale=args.scale).predict_rgb(mosaic)
-    tiled_segmenter = NucleusSegmenter(model, tile_size=args.tile_size, tile_overlap=args.tile_overlap,
-                                       scale=args.scale)
-    tiled = tiled_segmenter.predict_rgb(mosaic)
-    metrics = instance_metrics(whole.labels, tiled.labels)
-    return {'size': args.compare_whole, 'whole_nuclei': whole.num_nuclei, 'tiled_nuclei': tiled.num_nuclei,
-            'f1_05': round(metrics['f1_05'], 4), 'identical': bool(np.array_equal(whole.labels, tiled.labels))}
-
-
 def parse_args() -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -120,8 +103,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--tile-size', type=int, default=1024)
     parser.add_argument('--tile-overlap', type=int, default=128)
     parser.add_argument('--scale', type=float, help="tools/infer.py's --scale (default: estimated per image)")
-    parser.add_argument('--compare-whole', type=int, metavar='SIZE',
-                        help='instead: compare tiled and whole-image results on a SIZE×SIZE mosaic')
     parser.add_argument('--dsb-root', default=str(DSB_TRAIN))
     parser.add_argument('--work-dir', default=str(REPO / 'work_dirs' / 'benchmark_tiling'))
     return parser.parse_args()
@@ -130,7 +111,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     """Print the figures as one JSON line."""
     args = parse_args()
-    figures = compare_whole(args) if args.compare_whole else memory_benchmark(args)
+    figures = memory_benchmark(args)
     print(json.dumps({'model': args.model, 'tile_size': args.tile_size, 'tile_overlap': args.tile_overlap,
                       'scale': args.scale, **figures}))
 
