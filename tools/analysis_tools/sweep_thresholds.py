@@ -6,10 +6,10 @@
 
 The model runs once on the split with the lowest ``score_thr``, no SAM-IoU gate and no mask NMS; its masks,
 detector scores and SAM-predicted IoUs are kept in memory. Each setting (score_thr x iou_thr x mask_nms_thr)
-then filters that cache exactly as ``CenterSAM._segment`` does (score >= score_thr, iou_pred >= iou_thr,
-non-empty, then ``suppress_covered_masks``) and is scored with ``NucleusInstanceMetric``'s functions
-(label map: the highest score wins a pixel). Prints one row per setting, best F1@0.5 first; ``--out`` writes
-them as CSV. Use on ``val`` only: the test split is for reporting.
+then filters that cache with ``CenterSAM._segment``'s own rule, ``select_candidates`` (score >= score_thr,
+iou_pred >= iou_thr, non-empty, then ``suppress_covered_masks``) and is scored with ``NucleusInstanceMetric``'s
+functions (label map: the highest score wins a pixel). Prints one row per setting, best F1@0.5 first; ``--out``
+writes them as CSV. Use on ``val`` only: the test split is for reporting.
 
 With a candidate scorer in the model (``model.scorer``), the cached scores are the scorer's outputs, so
 ``--score-thrs`` sweeps ``scorer_thr``; the detector's own prompt threshold is then ``--detector-score-thr``.
@@ -28,7 +28,7 @@ from centersam_mm.apis import keep_every_candidate, predict_split
 from centersam_mm.evaluation.functional import aggregate, best_gt_iou, instance_metrics, instances_to_label_map
 from centersam_mm.evaluation.label_files import read_label_map
 from centersam_mm.io.atomic import atomic_open
-from centersam_mm.models.detectors.center_sam import suppress_covered_masks
+from centersam_mm.models.detectors.center_sam import select_candidates
 
 REPORTED = ('f1_05', 'aji', 'pq', 'seg', 'dsb_map', 'pixel_dice', 'precision_05', 'recall_05')
 
@@ -81,11 +81,10 @@ def score_setting(cache: List[Dict[str, np.ndarray]], score_thr: float, iou_thr:
     any keep/drop rule could do with these candidates)."""
     results = []
     for image in cache:
-        candidates = (image['scores'] >= score_thr) & (image['iou_pred'] >= iou_thr)
-        if matched_only:
-            candidates &= best_gt_iou(image['masks'], image['gt_label']) >= 0.5
-        keep = suppress_covered_masks(torch.from_numpy(image['masks']), torch.from_numpy(image['scores']),
-                                      mask_nms_thr, candidates=torch.from_numpy(candidates)).numpy()
+        matched = torch.from_numpy(best_gt_iou(image['masks'], image['gt_label']) >= 0.5) if matched_only else None
+        keep = select_candidates(torch.from_numpy(image['masks']), torch.from_numpy(image['scores']),
+                                 torch.from_numpy(image['iou_pred']), iou_thr, score_thr, mask_nms_thr,
+                                 candidates=matched).numpy()
         pred_label = instances_to_label_map(image['masks'][keep], image['scores'][keep])
         results.append(instance_metrics(image['gt_label'], pred_label))
     return aggregate(results)

@@ -72,6 +72,23 @@ def mask_areas(flat_masks: Tensor, rows_per_chunk: int = 16) -> Tensor:
         torch.zeros(0, dtype=torch.long, device=flat_masks.device)
 
 
+def select_candidates(masks: Tensor, scores: Tensor, iou_pred: Tensor, iou_thr: float,
+                      score_thr: Optional[float] = None, mask_nms_thr: Optional[float] = None,
+                      candidates: Optional[Tensor] = None) -> Tensor:
+    """The rule that keeps SAM's masks: iou_pred ≥ ``iou_thr``, non-empty, score ≥ ``score_thr`` (None: no
+    score gate), then mask NMS (``suppress_covered_masks`` at ``mask_nms_thr``; None: none). Args: masks
+    (N, H, W) bool, scores / iou_pred (N,), candidates (N,) bool: an extra gate (default: none).
+    Returns: (N,) bool, True for the masks kept."""
+    keep = (iou_pred >= iou_thr) & masks.flatten(1).any(1)
+    if candidates is not None:
+        keep &= candidates
+    if score_thr is not None:
+        keep &= scores >= score_thr
+    if mask_nms_thr is not None:
+        keep = suppress_covered_masks(masks, scores, mask_nms_thr, candidates=keep)
+    return keep
+
+
 @MODELS.register_module()
 class CenterSAM(BaseDetector):
     """Detector + SAM box-prompt segmenter.
@@ -248,13 +265,12 @@ class CenterSAM(BaseDetector):
                 / float(self.test_cfg['diameter'])
         result = self.segmenter.segment(image, boxes, scale=sam_scale,
                                         align=data_sample.metainfo.get('tile_align'))
-        keep = (result.iou_pred >= self.test_cfg['iou_thr']) & result.masks.flatten(1).any(1)
-        scores = det_scores
+        scores, score_thr = det_scores, None
         if self.scorer is not None and self.test_cfg['prompt'] == 'detector':
             scores = self.scorer.score(image, result.masks, boxes, det_scores, result.iou_pred, scale)
-            keep &= scores >= self.test_cfg['scorer_thr']
-        if self.test_cfg.get('mask_nms_thr') is not None:
-            keep = suppress_covered_masks(result.masks, scores, self.test_cfg['mask_nms_thr'], candidates=keep)
+            score_thr = self.test_cfg['scorer_thr']
+        keep = select_candidates(result.masks, scores, result.iou_pred, self.test_cfg['iou_thr'], score_thr,
+                                 self.test_cfg.get('mask_nms_thr'))
         out = InstanceData(bboxes=boxes[keep], scores=scores[keep],
                            labels=instances.labels.to(device)[keep], masks=result.masks[keep])
         out.mask_scores = result.iou_pred[keep]
