@@ -1,11 +1,10 @@
 """Release checkpoints: weights only, half precision, written atomically."""
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional
 
 import torch
 
+from ..io.atomic import atomic_path
 from .checkpoints import sha256_file
 
 
@@ -41,24 +40,9 @@ def combine_states(detector: Mapping[str, Any], segmenter: Mapping[str, torch.Te
 
 
 def save_atomic(obj: Any, path: Path) -> None:
-    """torch.save into a temporary file next to ``path``, then rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + '.', suffix='.part', dir=path.parent)
-    os.close(fd)
-    try:
-        torch.save(obj, tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a release is readable
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    """torch.save into a temporary file next to ``path``, then rename (``centersam_mm.io.atomic``)."""
+    with atomic_path(path) as temp_path:
+        torch.save(obj, temp_path)
 
 
 def sha256_prefix(path: Path, n: int = 8) -> str:

@@ -1,9 +1,9 @@
-"""Per-image result CSV and the summary table that the metric logs (standard library only)."""
+"""Per-image result CSV and the summary table that the metric logs (standard library and ``io.atomic``)."""
 import csv
-import os
 from pathlib import Path
 from typing import Mapping, Sequence, Union
 
+from ...io.atomic import atomic_open
 from .instance_metrics import RATE_KEYS, RESULT_KEYS
 
 
@@ -11,14 +11,11 @@ def write_results_csv(path: Union[str, Path], names: Sequence[str],
                       results: Sequence[Mapping[str, float]]) -> Path:
     """Write one row per image (``image`` then every ``RESULT_KEYS`` column); atomic (temp file + rename)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + '.partial')
-    with open(partial, 'w', newline='') as stream:
+    with atomic_open(path, 'w', newline='') as stream:
         writer = csv.writer(stream)
         writer.writerow(['image', *RESULT_KEYS])
         for name, result in zip(names, results):
             writer.writerow([name, *(result[key] for key in RESULT_KEYS)])
-    os.replace(partial, path)
     return path
 
 
