@@ -1,38 +1,11 @@
-"""Read label-map files and pair GT and prediction folders by file stem (numpy, tifffile, Pillow)."""
+"""Pair GT and prediction label-map folders by file stem; the reader is ``centersam_mm.io.labels.read_label_map``."""
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-import numpy as np
+from ..io.labels import LabelFileError, read_label_map  # noqa: F401 (re-exported)
 
 LABEL_SUFFIXES = ('.tif', '.tiff', '.png')
 PRED_STEM_SUFFIX = '_labels'  # <stem>_labels.tif in a prediction folder matches <stem>.tif in the GT folder
-
-
-class LabelFileError(ValueError):
-    """A label file that cannot be used; the message names the file."""
-
-
-def read_label_map(path: Path) -> np.ndarray:
-    """(H, W) integer label map from a TIFF (tifffile) or PNG (Pillow) file; raises ``LabelFileError``."""
-    path = Path(path)
-    try:
-        if path.suffix.lower() == '.png':
-            from PIL import Image
-            with Image.open(path) as image:
-                label = np.asarray(image)
-        else:
-            import tifffile
-            label = tifffile.imread(path)
-    except (OSError, ValueError) as error:  # unreadable or not an image (tifffile raises TiffFileError)
-        raise LabelFileError(f'{path}: cannot read as a label image ({error})') from error
-    label = np.squeeze(label)
-    if label.ndim != 2:
-        raise LabelFileError(f'{path}: expected a single-channel 2-D label map, got shape {label.shape}')
-    if not (np.issubdtype(label.dtype, np.integer) or label.dtype == bool):
-        raise LabelFileError(f'{path}: expected integer labels, got dtype {label.dtype}')
-    if label.size and label.min() < 0:
-        raise LabelFileError(f'{path}: negative label ids')
-    return label
 
 
 def _label_files(folder: Path) -> Dict[str, Path]:

@@ -1,4 +1,4 @@
-"""Instance label maps: dtype choice, TIFF writing, and per-nucleus crops for the exports."""
+"""Instance label maps: dtype choice, TIFF writing, the one label-map reader, and per-nucleus crops."""
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Tuple, Union
@@ -34,9 +34,30 @@ def write_label_tiff(path: PathLike, labels: np.ndarray) -> None:
                          metadata=None)
 
 
-def read_label_tiff(path: PathLike) -> np.ndarray:
-    """Read a label map written by :func:`write_label_tiff`."""
-    return tifffile.imread(path)
+class LabelFileError(ValueError):
+    """A label file that cannot be used; the message names the file."""
+
+
+def read_label_map(path: PathLike) -> np.ndarray:
+    """(H, W) integer label map from a TIFF (tifffile) or PNG (Pillow) file; raises ``LabelFileError``."""
+    path = Path(path)
+    try:
+        if path.suffix.lower() == '.png':
+            from PIL import Image
+            with Image.open(path) as image:
+                label = np.asarray(image)
+        else:
+            label = tifffile.imread(path)
+    except (OSError, ValueError) as error:  # unreadable or not an image (tifffile raises TiffFileError)
+        raise LabelFileError(f'{path}: cannot read as a label image ({error})') from error
+    label = np.squeeze(label)
+    if label.ndim != 2:
+        raise LabelFileError(f'{path}: expected a single-channel 2-D label map, got shape {label.shape}')
+    if not (np.issubdtype(label.dtype, np.integer) or label.dtype == bool):
+        raise LabelFileError(f'{path}: expected integer labels, got dtype {label.dtype}')
+    if label.size and label.min() < 0:
+        raise LabelFileError(f'{path}: negative label ids')
+    return label
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from pycocotools import mask as mask_utils
 
-from centersam_mm.io import (atomic_open, iter_nuclei, label_dtype, label_outlines, read_label_tiff,
+from centersam_mm.io import (atomic_open, iter_nuclei, label_dtype, label_outlines, read_label_map,
                              write_coco_results, write_geojson, write_label_tiff, write_nuclei_csv,
                              write_overlay_png)
 
@@ -33,13 +33,13 @@ def test_label_dtype_switches_to_uint32_above_65535():
 
 def test_label_tiff_round_trip(tmp_path):
     write_label_tiff(tmp_path / 'l.tif', _labels())
-    read = read_label_tiff(tmp_path / 'l.tif')
+    read = read_label_map(tmp_path / 'l.tif')
     assert read.dtype == np.uint16
     np.testing.assert_array_equal(read, _labels())
     big = np.zeros((3, 3), np.uint32)
     big[1, 1] = 70000
     write_label_tiff(tmp_path / 'big.tif', big)
-    assert read_label_tiff(tmp_path / 'big.tif').dtype == np.uint32
+    assert read_label_map(tmp_path / 'big.tif').dtype == np.uint32
 
 
 def test_geojson_one_valid_polygon_per_nucleus(tmp_path):
