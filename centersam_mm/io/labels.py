@@ -38,19 +38,23 @@ class LabelFileError(ValueError):
     """A label file that cannot be used; the message names the file."""
 
 
-def read_label_map(path: PathLike) -> np.ndarray:
-    """(H, W) integer label map from a TIFF (tifffile) or PNG (Pillow) file; raises ``LabelFileError``."""
+def load_label_image(path: PathLike) -> np.ndarray:
+    """The array of a TIFF (tifffile) or PNG (Pillow) file as stored, unchecked; raises ``LabelFileError``."""
     path = Path(path)
     try:
         if path.suffix.lower() == '.png':
             from PIL import Image
             with Image.open(path) as image:
-                label = np.asarray(image)
-        else:
-            label = tifffile.imread(path)
+                return np.asarray(image)
+        return tifffile.imread(path)
     except (OSError, ValueError) as error:  # unreadable or not an image (tifffile raises TiffFileError)
         raise LabelFileError(f'{path}: cannot read as a label image ({error})') from error
-    label = np.squeeze(label)
+
+
+def read_label_map(path: PathLike) -> np.ndarray:
+    """(H, W) integer label map from a TIFF (tifffile) or PNG (Pillow) file; raises ``LabelFileError``."""
+    path = Path(path)
+    label = np.squeeze(load_label_image(path))
     if label.ndim != 2:
         raise LabelFileError(f'{path}: expected a single-channel 2-D label map, got shape {label.shape}')
     if not (np.issubdtype(label.dtype, np.integer) or label.dtype == bool):

@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 import tifffile
 
+from ...io.labels import LabelFileError, load_label_image
 from .crops import Grid, crop_samples
 from .errors import BadFilesError, ConversionError
 from .writer import Sample
@@ -183,13 +184,10 @@ def read_label_map(path: Path) -> np.ndarray:
         ConversionError: unreadable, not 2-D, a bool mask, non-integer or negative values.
     """
     try:
-        if path.suffix.lower() in ('.tif', '.tiff'):
-            label_map = tifffile.imread(str(path))
-        else:
-            label_map = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    except (OSError, ValueError, tifffile.TiffFileError) as error:
-        raise ConversionError(path, f'cannot be read as a label map ({error})') from error
-    if label_map is None or label_map.size == 0:
+        label_map = load_label_image(path)
+    except LabelFileError as error:
+        raise ConversionError(path, f'cannot be read as a label map ({error.__cause__})') from error
+    if label_map.size == 0:
         raise ConversionError(path, 'cannot be read as a label map (missing, empty or corrupt)')
     while label_map.ndim > 2 and label_map.shape[0] == 1:
         label_map = label_map[0]
