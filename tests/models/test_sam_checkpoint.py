@@ -6,7 +6,8 @@ pytest.importorskip('mmdet')
 from segment_anything import sam_model_registry  # noqa: E402
 
 from centersam_mm.models.segmenters import SAMBoxPromptSegmenter  # noqa: E402
-from centersam_mm.utils.checkpoints import CheckpointError, load_sam_checkpoint  # noqa: E402
+from centersam_mm.models.segmenters.sam_checkpoint import load_sam_checkpoint  # noqa: E402
+from centersam_mm.utils.checkpoints import CheckpointError  # noqa: E402
 
 
 def _shapes(state):

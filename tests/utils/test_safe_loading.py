@@ -13,7 +13,8 @@ import torch
 
 pytest.importorskip('mmdet')
 import centersam_mm  # noqa: E402,F401  (what the requirement is about: loading after the plugin is imported)
-from centersam_mm.utils.checkpoints import CheckpointError, load_sam_checkpoint  # noqa: E402
+from centersam_mm.models.segmenters.sam_checkpoint import load_sam_checkpoint  # noqa: E402
+from centersam_mm.utils.checkpoints import CheckpointError  # noqa: E402
 from centersam_mm.utils.safe_load import (UnsafeCheckpointError, check_weights_fit, checkpoint_loading,  # noqa: E402
                                           load_weights, read_checkpoint, training_state_allowed,
                                           training_state_globals, unsafe_globals)

@@ -125,7 +125,7 @@ class SAMBoxPromptSegmenter(BaseModel):
         self.window_overlap = window_overlap
         self.window_align = window_align
         if checkpoint is not None:
-            from ...utils.checkpoints import load_sam_checkpoint
+            from .sam_checkpoint import load_sam_checkpoint
             load_sam_checkpoint(self, checkpoint)
         self._freeze()
 
