@@ -22,6 +22,7 @@ from centersam_mm.evaluation.functional import best_gt_iou
 from centersam_mm.evaluation.label_files import read_label_map
 from centersam_mm.io.atomic import atomic_open
 from centersam_mm.models.scorers import FEATURE_NAMES, candidate_features
+from centersam_mm.models.scorers.candidate_features import input_area_scale
 from centersam_mm.models.segmenters.image_io import original_image
 
 MATCH_IOU = 0.5
@@ -50,10 +51,9 @@ def dump(config: str, checkpoint: str, split: str, score_thr: float, cfg_options
     for sample in predict_split(cfg, checkpoint, split):
         pred = sample.pred_instances
         masks = pred.masks.cpu().numpy()
-        scale = sample.metainfo.get('nucleus_scale') if area_at_input else None
+        area_scale = input_area_scale(sample.metainfo.get('nucleus_scale'), area_at_input)
         features.append(candidate_features(original_image(sample), masks, pred.bboxes.cpu().numpy(),
-                                           pred.scores.cpu().numpy(), pred.mask_scores.cpu().numpy(),
-                                           float(scale) ** 2 if scale else 1.0))
+                                           pred.scores.cpu().numpy(), pred.mask_scores.cpu().numpy(), area_scale))
         best_ious.append(best_gt_iou(masks, read_label_map(sample.metainfo['label_map_path'])))
         image_index.append(np.full(len(masks), len(image_index), np.int32))
     best_ious = np.concatenate(best_ious)

@@ -260,7 +260,7 @@ class CenterSAM(BaseDetector):
         boxes = instances.bboxes.to(device).float()
         det_scores = instances.scores.to(device)
         sam_scale = None
-        if scale is not None and self.test_cfg.get('sam_scale', 'diameter') == 'diameter':
+        if scale is not None:
             sam_scale = scale * float(self.test_cfg.get('sam_diameter') or self.test_cfg['diameter']) \
                 / float(self.test_cfg['diameter'])
         result = self.segmenter.segment(image, boxes, scale=sam_scale,

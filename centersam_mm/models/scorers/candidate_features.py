@@ -20,6 +20,12 @@ STRONG_SCORE = 0.3  # detections at least this sure set the image's typical nucl
 RING_PX = 3  # width of the ring around a mask that its contrast is measured against
 
 
+def input_area_scale(scale, at_input: bool) -> float:
+    """``area_scale`` of :func:`candidate_features` for an image at factor ``scale`` to the detector's input:
+    ``scale ** 2`` for scorers that measure areas at the input (``at_input``), else 1 (image pixels)."""
+    return float(scale) ** 2 if at_input and scale else 1.0
+
+
 def candidate_features(image: np.ndarray, masks: np.ndarray, boxes_xyxy: np.ndarray, det_scores: np.ndarray,
                        sam_iou: np.ndarray, area_scale: float = 1.0) -> np.ndarray:
     """Features of N candidates of one image.

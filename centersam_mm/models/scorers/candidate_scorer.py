@@ -17,7 +17,7 @@ from mmengine.model import BaseModel
 from mmdet.registry import MODELS
 from torch import Tensor, nn
 
-from .candidate_features import FEATURE_NAMES, candidate_features
+from .candidate_features import FEATURE_NAMES, candidate_features, input_area_scale
 
 
 @MODELS.register_module()
@@ -59,13 +59,9 @@ class CandidateScorer(BaseModel):
         if len(masks) == 0:
             return det_scores.new_zeros(0)
         feats = candidate_features(image, masks.cpu().numpy(), boxes_xyxy.cpu().numpy(), det_scores.cpu().numpy(),
-                                   sam_iou.cpu().numpy(), self.area_scale(scale))
+                                   sam_iou.cpu().numpy(), input_area_scale(scale, self.area_at_input))
         was_training = self.training
         self.eval()
         probs = self(torch.from_numpy(feats).to(det_scores.device), mode='predict')
         self.train(was_training)
         return probs.to(det_scores.dtype)
-
-    def area_scale(self, scale: Optional[float]) -> float:
-        """The ``area_scale`` of :func:`candidate_features` for an image at ``scale``."""
-        return float(scale) ** 2 if self.area_at_input and scale else 1.0
