@@ -29,7 +29,7 @@ from mmengine.model import BaseModel
 from mmengine.structures import InstanceData
 from torch import Tensor
 
-from ...utils.tile_grid import make_tiles
+from ...utils.tile_grid import Tile, make_tiles
 from ..losses.sam_mask_loss import sam_mask_loss
 from .box_jitter import jitter_boxes
 from .decoding import (Windows, assign_window_sizes, box_mask_input, box_windows, crop_windows,
@@ -45,6 +45,14 @@ class SegmentResult(NamedTuple):
 
     masks: Tensor
     iou_pred: Tensor
+
+
+class EncodedImage(NamedTuple):
+    """One encoder input's embedding (1×C×gh×gw), its size (h, w) before padding and the original (H, W)."""
+
+    embedding: Tensor
+    in_hw: Tuple[int, int]
+    orig_hw: Tuple[int, int]
 
 
 class DecodedGroup(NamedTuple):
@@ -251,11 +259,8 @@ class SAMBoxPromptSegmenter(BaseModel):
         height, width = _image_hw(image)
         masks = torch.zeros((len(boxes), height, width), dtype=torch.bool, device=self.device)
         iou_pred = torch.zeros(len(boxes), device=self.device)
-        side = int(self.arch.img_size / scale)  # window side, original pixels
-        align = min(align or max(1, round(self.window_align / scale)), max(1, side // 2))
-        overlap = min(side - align, math.ceil(self.window_overlap / scale))
         centres = ((boxes[:, :2] + boxes[:, 2:]) / 2).tolist()
-        for tile in make_tiles(height, width, side, overlap, align):
+        for tile in self.encoding_windows(height, width, scale, align):
             owned = torch.tensor([tile.owns(x, y) for x, y in centres], dtype=torch.bool, device=self.device)
             if not owned.any():
                 continue
@@ -266,22 +271,44 @@ class SAMBoxPromptSegmenter(BaseModel):
             iou_pred[owned] = window.iou_pred
         return SegmentResult(masks, iou_pred)
 
-    def _segment_window(self, image: ImageLike, boxes: Tensor, chunk_size: Optional[int],
-                        scale: Optional[float]) -> SegmentResult:
-        """:meth:`segment` on one encoder input: ``image`` resized by ``scale`` (default: to fit)."""
+    def encoding_windows(self, height: int, width: int, scale: float, align: Optional[int] = None) -> List[Tile]:
+        """The windows (original pixels) :meth:`segment` encodes an (height, width) image in at ``scale``; a box
+        is decoded on the window whose core holds its centre. ``align``: as in :meth:`segment`."""
+        side = int(self.arch.img_size / scale)  # window side, original pixels
+        align = min(align or max(1, round(self.window_align / scale)), max(1, side // 2))
+        overlap = min(side - align, math.ceil(self.window_overlap / scale))
+        return make_tiles(height, width, side, overlap, align)
+
+    @torch.no_grad()
+    def encode(self, image: ImageLike, scale: Optional[float] = None) -> EncodedImage:
+        """The image embedding of one encoder input: ``image`` resized by ``scale`` (default: to fit)."""
         x, in_hw, orig_hw = self.prepare_image(image, scale)
+        return EncodedImage(self.image_encoder(x), in_hw, orig_hw)
+
+    @torch.no_grad()
+    def decode_encoded(self, encoded: EncodedImage, boxes: Union[Tensor, np.ndarray],
+                       chunk_size: Optional[int] = None) -> SegmentResult:
+        """Masks (N×H×W bool, the encoded image's original frame) for boxes (N×4 XYXY, original pixels of the
+        encoded image) on an embedding from :meth:`encode`: what :meth:`segment` decodes on each window."""
+        boxes = torch.as_tensor(boxes, dtype=torch.float32, device=self.device).reshape(-1, 4)
+        in_hw, orig_hw = encoded.in_hw, encoded.orig_hw
         masks = torch.zeros((len(boxes), *orig_hw), dtype=torch.bool, device=self.device)
         iou_pred = torch.zeros(len(boxes), device=self.device)
-        if len(boxes) == 0:
-            return SegmentResult(masks, iou_pred)
-        embedding = self.image_encoder(x)
         box_scale = boxes.new_tensor([in_hw[1] / orig_hw[1], in_hw[0] / orig_hw[0]] * 2)
         chunk = chunk_size or self.chunk_size
         for start in range(0, len(boxes), chunk):
-            for group in self.decode(embedding, boxes[start:start + chunk] * box_scale):
+            for group in self.decode(encoded.embedding, boxes[start:start + chunk] * box_scale):
                 iou_pred[start + group.index] = group.iou_pred
                 self._paste(group, masks, in_hw, start)
         return SegmentResult(masks, iou_pred)
+
+    def _segment_window(self, image: ImageLike, boxes: Tensor, chunk_size: Optional[int],
+                        scale: Optional[float]) -> SegmentResult:
+        """:meth:`segment` on one encoder input: ``image`` resized by ``scale`` (default: to fit)."""
+        if len(boxes) == 0:
+            return SegmentResult(torch.zeros((0, *_image_hw(image)), dtype=torch.bool, device=self.device),
+                                 torch.zeros(0, device=self.device))
+        return self.decode_encoded(self.encode(image, scale), boxes, chunk_size)
 
     # --------------------------------------------------------------- training
     def loss(self, inputs: Tensor, data_samples: List[DetDataSample]) -> Dict[str, Tensor]:
