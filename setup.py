@@ -33,9 +33,12 @@ setup(
     version='0.1.0',
     description='CenterNet + Segment Anything: automatic nucleus instance segmentation for MMDetection 3.x',
     packages=find_packages(include=['centersam_mm', 'centersam_mm.*']),
-    package_data={'centersam_mm': ['.mim/configs/**/*.py', '.mim/checkpoints/*.pth']},
+    package_data={'centersam_mm': ['.mim/configs/**/*.py', '.mim/checkpoints/*.pth', 'napari/napari.yaml']},
     python_requires='>=3.9',
     install_requires=['mmdet>=3.3,<3.4', 'mmengine>=0.10', 'mmcv>=2.0,<2.2', 'segment-anything',
                       'numpy', 'scipy', 'pycocotools', 'tifffile', 'opencv-python-headless'],
-    extras_require={'tests': ['pytest', 'shapely']},
+    # napari: the napari plugin (dock widget, reader, writer; centersam_mm/napari/napari.yaml) with a Qt binding,
+    # and pytest-qt for its tests
+    extras_require={'tests': ['pytest', 'shapely'], 'napari': ['napari>=0.5', 'PyQt5', 'pytest-qt']},
+    entry_points={'napari.manifest': ['centersam_mm = centersam_mm.napari:napari.yaml']},
 )
