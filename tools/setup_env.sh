@@ -13,7 +13,7 @@ PY=${PYTHON:-python3}
 WHEELS=${CENTERSAM_WHEELS:-${XDG_CACHE_HOME:-$HOME/.cache}/centersam_mm/wheels}
 TORCH_PINS="torch==2.14.1 torchvision==0.29.1"
 MMCV_VERSION=2.1.0
-PY_PINS="numpy<2.3 scipy mmengine==0.10.7 mmdet==3.3.0 segment-anything==1.0 pycocotools tifffile opencv-python-headless pytest pytest-timeout matplotlib shapely"
+PY_PINS="numpy<2.3 scipy mmengine==0.10.7 mmdet==3.3.0 segment-anything==1.0 pycocotools tifffile opencv-python-headless pytest pytest-timeout matplotlib shapely zarr>=3.1,<4 ome-zarr>=0.18,<0.19 imagecodecs"
 # the napari plugin (setup.py extra "napari"): napari with a Qt binding, and pytest-qt for its tests
 NAPARI_PINS="napari==0.9.2 PyQt5==5.15.11 pytest-qt==4.5.0"
 LOG=${SETUP_LOG:-.venv-setup.log}
