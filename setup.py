@@ -39,6 +39,9 @@ setup(
                       'numpy', 'scipy', 'pycocotools', 'tifffile', 'opencv-python-headless'],
     # napari: the napari plugin (dock widget, reader, writer; centersam_mm/napari/napari.yaml) with a Qt binding,
     # and pytest-qt for its tests
-    extras_require={'tests': ['pytest', 'shapely'], 'napari': ['napari>=0.5', 'PyQt5', 'pytest-qt']},
+    # slides: whole-slide images (tools/infer.py on pyramidal TIFF / OME-TIFF / SVS): tifffile's zarr store, OME-Zarr
+    # labels, JPEG/JPEG 2000 tiles
+    extras_require={'tests': ['pytest', 'shapely'], 'napari': ['napari>=0.5', 'PyQt5', 'pytest-qt'],
+                    'slides': ['zarr>=3.1,<4', 'ome-zarr>=0.18,<0.19', 'imagecodecs']},
     entry_points={'napari.manifest': ['centersam_mm = centersam_mm.napari:napari.yaml']},
 )
