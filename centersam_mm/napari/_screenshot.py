@@ -11,7 +11,7 @@ import contextlib
 import os
 import time
 from pathlib import Path
-from typing import Iterator, Optional, Tuple
+from typing import Iterator, Tuple
 
 import numpy as np
 
@@ -116,13 +116,8 @@ def render_screenshot(image_path, out_path, size: Tuple[int, int] = DEFAULT_SIZE
     """
     os.environ.setdefault('QT_QPA_PLATFORM', 'offscreen')
     import napari
-    from qtpy.QtWidgets import QApplication, QLabel
-    from qtpy.QtGui import QImage, QPixmap
+    from qtpy.QtWidgets import QApplication
 
-    from ._widget import SegmentWidget
-
-    napari.Viewer  # noqa: B018  (imports napari's Qt application support)
-    QApplication.instance() or QApplication([])
     composite = force_composite or not opengl_available()
     with _without_layer_visuals() if composite else contextlib.nullcontext():
         viewer = napari.Viewer(show=False)
@@ -152,15 +147,17 @@ def render_screenshot(image_path, out_path, size: Tuple[int, int] = DEFAULT_SIZE
                 QApplication.processEvents()
                 viewer.window.screenshot(str(out_path), canvas_only=False)
                 return out_path
-            _show_composite_canvas(viewer, window, QLabel, QImage, QPixmap, QApplication)
+            _show_composite_canvas(viewer, window)
             window.grab().save(str(out_path))
             return out_path
         finally:
             viewer.close()
 
 
-def _show_composite_canvas(viewer, window, QLabel, QImage, QPixmap, QApplication) -> None:
+def _show_composite_canvas(viewer, window) -> None:
     """Lay the composited canvas where napari's OpenGL canvas would be, at that widget's size."""
+    from qtpy.QtGui import QImage, QPixmap
+    from qtpy.QtWidgets import QApplication, QLabel
     canvas = viewer.window._qt_viewer.canvas.native
     window.show()
     QApplication.processEvents()
@@ -175,9 +172,3 @@ def _show_composite_canvas(viewer, window, QLabel, QImage, QPixmap, QApplication
     label.setMinimumSize(width, height)
     layout.insertWidget(index, label, 1)
     QApplication.processEvents()
-
-
-def main(image_path: Optional[str] = None, out_path: Optional[str] = None) -> Path:  # pragma: no cover
-    root = Path(__file__).resolve().parents[2]
-    return render_screenshot(image_path or root / 'demo' / 'dsb_f8e74d40.png',
-                             out_path or root / 'docs' / 'images' / 'napari_widget.png')
