@@ -180,15 +180,16 @@ class SegmentWidget(QWidget):
             return '', '', device
         return self.config_edit.text().strip(), self.weights_edit.text().strip(), device
 
-    def build_segmenter(self):
-        """A ``NucleusSegmenter`` with the widget's options; the model is loaded once per (config, weights,
-        device) and kept."""
+    def build_segmenter(self, key: Optional[Tuple[str, str, str]] = None, options: Optional[dict] = None):
+        """A ``NucleusSegmenter`` for ``key`` (default: the widget's model) with ``options`` (default: the
+        widget's); the model is loaded once per (config, weights, device) and kept."""
         from ..apis.segmenter import NucleusSegmenter
-        config, weights, device = key = self.model_key()
+        config, weights, device = key = key or self.model_key()
+        options = self.options() if options is None else options
         if key not in self._segmenters:
             self._segmenters[key] = NucleusSegmenter(config or None, weights or None, device)
         model = self._segmenters[key].instance_fn
-        return NucleusSegmenter(getattr(model, 'model', model), device=device, **self.options())
+        return NucleusSegmenter(getattr(model, 'model', model), device=device, **options)
 
     # ------------------------------------------------------------------ segmenting
     def selected_image_layer(self):
@@ -213,18 +214,19 @@ class SegmentWidget(QWidget):
         self.last_error = None
         self._status(f'segmenting {layer.name}…')
         self.progress_bar.setRange(0, 0)
+        # the widget's state is read here, in the GUI thread; the worker only gets plain values
         worker = thread_worker(self._run, start_thread=False,
-                               connect={'errored': self._on_error})(data, options['channels'])
+                               connect={'errored': self._on_error})(data, self.model_key(), options)
         worker.returned.connect(lambda out: self._on_segmented(layer, out))
         worker.finished.connect(lambda: self.segment_button.setEnabled(True))
         self.worker = worker
         worker.start()
 
-    def _run(self, data, channels: Optional[Sequence[int]]):
+    def _run(self, data, key: Tuple[str, str, str], options: dict):
         """Worker thread: model, image, segmentation, embeddings."""
         self.progressed.emit(0, 0, 'loading the model…')
-        segmenter = self.build_segmenter()
-        image = to_rgb_uint8(np.asarray(data), channels)
+        segmenter = self.build_segmenter(key, options)
+        image = to_rgb_uint8(np.asarray(data), options['channels'])
         total = segmenter.num_tiles(*image.shape[:2])
         done = [0]
 

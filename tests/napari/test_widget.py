@@ -54,6 +54,7 @@ def test_segment_adds_labels_and_score_coloured_boxes(segmented, default_segment
         assert rows.min() >= np.floor(y0) - 2 and rows.max() < np.ceil(y1) + 2
         assert cols.min() >= np.floor(x0) - 2 and cols.max() < np.ceil(x1) + 2
     assert widget.session.num_cached >= 1 and 'nuclei' in widget.status_label.text()
+    assert widget.progress_bar.value() == widget.progress_bar.maximum() == 1 and widget.export_button.isEnabled()
 
 
 def test_moving_one_box_changes_only_that_nucleus_and_undo_restores(segmented):
