@@ -139,6 +139,7 @@ def test_redecoding_one_box_is_fast_on_cpu(segmented):
         session.decode(box + step)
         decode_times.append(time.perf_counter() - start)
         _move(shapes, index, dx=1.0, dy=1.0)  # the whole path: event, decode, label update (data_setitem)
+        assert [edit.label for edit in widget.link.last_edits] == [label]
         sync_times.append(widget.link.last_seconds)
     decode_ms, sync_ms = 1000 * np.median(decode_times), 1000 * np.median(sync_times)
     print(f'\nre-decode one box: SAM decode {decode_ms:.1f} ms, box edit -> labels updated {sync_ms:.1f} ms '
