@@ -131,7 +131,7 @@ class MMDetInstanceFn:
         """(h, w, 3) RGB uint8 [+ its crop of :meth:`prepare`, per-image options] → ((N, h, w) bool masks,
         (N,) float scores)."""
         sample = self.predict_sample(image, prepared, options)
-        return self._masks_and_scores(sample.pred_instances)
+        return self.masks_and_scores(sample.pred_instances)
 
     def predict_sample(self, image: np.ndarray, prepared: Optional[np.ndarray] = None,
                        options: Optional[dict] = None) -> Any:
@@ -150,7 +150,7 @@ class MMDetInstanceFn:
         return self.pipelines[prepared is not None](data)
 
     @staticmethod
-    def _masks_and_scores(instances: Any) -> Tuple[np.ndarray, np.ndarray]:
+    def masks_and_scores(instances: Any) -> Tuple[np.ndarray, np.ndarray]:
         """(N, h, w) bool masks and (N,) scores of the instances."""
         masks = instances.masks
         masks = masks.cpu().numpy() if hasattr(masks, 'cpu') else np.asarray(masks)
@@ -309,6 +309,8 @@ class NucleusSegmenter:
         so every tile is equalised as in the whole image.
         """
         fn = self.instance_fn
+        if getattr(fn, 'scale_aware', False) and self.num_tiles(*image.shape[:2]) == 1:
+            return self._predict_one_tile(image, on_tile_done)
         prepared = None
         if self.num_tiles(*image.shape[:2]) > 1 and hasattr(fn, 'prepare'):
             prepared = fn.prepare(image)
@@ -318,6 +320,23 @@ class NucleusSegmenter:
         result = segment_tiled(image, fn, self.tile_size, self.tile_overlap, self.score_thr, self.min_area,
                                on_tile_done, align, prepared, options)
         result.scale = scale
+        return result
+
+    def _predict_one_tile(self, image: np.ndarray, on_tile_done: Optional[Callable[[], None]]) -> NucleusResult:
+        """An image that is one tile: the model chooses (or estimates) its factor itself, in the same pass, on
+        the same central crop :meth:`MMDetInstanceFn.scale_for` looks at, and may reuse the estimate's last
+        detector run as its detections."""
+        fn, used = self.instance_fn, {}
+
+        def run(tile_image: np.ndarray, tile_prepared: Optional[np.ndarray] = None,
+                options: Optional[dict] = None) -> Tuple[np.ndarray, np.ndarray]:
+            sample = fn.predict_sample(tile_image, tile_prepared, options)
+            used['scale'] = sample.metainfo.get('nucleus_scale')
+            return fn.masks_and_scores(sample.pred_instances)
+
+        result = segment_tiled(image, run, self.tile_size, self.tile_overlap, self.score_thr, self.min_area,
+                               on_tile_done, None, None, dict(self.options))
+        result.scale = used.get('scale')
         return result
 
     def num_tiles(self, height: int, width: int, align: Optional[int] = None) -> int:

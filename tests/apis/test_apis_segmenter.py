@@ -118,6 +118,19 @@ def test_default_model_finds_nuclei_on_a_demo_image():
 
 @pytest.mark.slow
 @pytest.mark.skipif(not find_repo_file(DEFAULT_CHECKPOINT).is_file(), reason='default checkpoint not there yet')
+def test_estimated_factor_gives_the_nuclei_of_that_factor_given():
+    """A one-tile image reuses the estimate's last detector run as its detections: the same nuclei as a run
+    with that factor given (``scale=``), which runs the detector once, anew."""
+    auto = NucleusSegmenter().predict(str(DEMO_IMAGE))
+    given = NucleusSegmenter(scale=auto.scale).predict(str(DEMO_IMAGE))
+    assert auto.scale is not None and auto.num_nuclei > 15
+    assert given.scale == auto.scale
+    np.testing.assert_array_equal(given.labels, auto.labels)
+    np.testing.assert_allclose(given.scores, auto.scores, rtol=1e-5)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not find_repo_file(DEFAULT_CHECKPOINT).is_file(), reason='default checkpoint not there yet')
 def test_default_model_tiled_matches_whole():
     """Object F1 at IoU 0.5 between tiled (4 tiles of 512) and whole-image runs of a 600×600 demo mosaic, with
     default options: the factor is estimated once for the whole image and every tile uses it (detector and SAM,

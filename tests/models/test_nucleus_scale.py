@@ -8,6 +8,7 @@ from centersam_mm.models.utils.nucleus_scale import (estimate_scale, median_diam
                                                      resize_input, scale_from_options)
 
 CFG = dict(diameter=40.0, prior_diameter=20.0, pixel_size=0.125)
+SWEEP = dict(CFG, scale_search='sweep')
 
 
 def _honest_detector(true_diameter: float, calls: list):
@@ -19,11 +20,36 @@ def _honest_detector(true_diameter: float, calls: list):
     return detect
 
 
-def test_estimate_reaches_the_trained_diameter():
+def test_sweep_reaches_the_trained_diameter():
     calls = []
-    scale = estimate_scale(_honest_detector(10.0, calls), CFG)
+    scale = estimate_scale(_honest_detector(10.0, calls), SWEEP)
     assert scale == pytest.approx(4.0)           # 40 px at the input / 10 px in the image
     assert calls == pytest.approx(probe_scales(CFG)) and min(calls) == pytest.approx(2.0 / 8)
+
+
+def test_iterate_converges_in_two_runs_and_returns_the_factor_it_ran_at():
+    calls = []
+    assert estimate_scale(_honest_detector(10.0, calls), CFG) == pytest.approx(4.0)
+    assert calls == pytest.approx([2.0, 4.0, 2.0])  # first guess 40 / 20, then 40 / 10, then the check at half
+    calls = []
+    # 21 px nuclei: the first guess (2.0) brings them to 42 px, within the 1.15 tolerance of 40: one run, and
+    # the factor returned is the one that run used (so its detections can be reused), not 40 / 21
+    assert estimate_scale(_honest_detector(21.0, calls), CFG) == pytest.approx(2.0)
+    assert calls == pytest.approx([2.0, 1.0])     # the check at 1.0 sees 21 px nuclei, too far from 40 px
+    calls = []
+    assert estimate_scale(_honest_detector(21.0, calls), dict(CFG, scale_tolerance=1.01, scale_check=None)) \
+        == pytest.approx(40 / 21)
+    assert calls == pytest.approx([2.0, 40 / 21])
+
+
+def test_iterate_falls_back_to_the_sweep_far_from_the_first_guess():
+    """Nuclei of 60 px are 6x the first guess's 20 px: the first run's boxes (120 px at the input) are more
+    than a factor 2 from the trained 40 px, so the sweep decides, and finds them."""
+    calls = []
+    assert estimate_scale(_honest_detector(60.0, calls), CFG) == pytest.approx(40 / 60)
+    assert calls[0] == pytest.approx(2.0) and calls[1:] == pytest.approx(probe_scales(CFG))
+    with pytest.raises(ValueError, match='scale_search'):
+        estimate_scale(_honest_detector(10.0, []), dict(CFG, scale_search='grid'))
 
 
 def test_estimate_takes_the_most_confident_probe_near_the_trained_size():
@@ -33,8 +59,21 @@ def test_estimate_takes_the_most_confident_probe_near_the_trained_size():
         if scale < 3:
             return torch.tensor([[0.0, 0.0, 20.0, 20.0]] * 10), torch.full((10,), 0.8)
         return torch.tensor([[0.0, 0.0, 3.0, 3.0]] * 10), torch.full((10,), 0.5)
-    assert estimate_scale(detect, CFG) == pytest.approx(2.0)
-    assert estimate_scale(detect, dict(CFG, prior_diameter=2.0)) == pytest.approx(2.0)
+    assert estimate_scale(detect, SWEEP) == pytest.approx(2.0)
+    assert estimate_scale(detect, dict(SWEEP, prior_diameter=2.0)) == pytest.approx(2.0)
+    # iterating from a first guess near the nuclei converges on them (the check at 1.0 is no more confident)
+    assert estimate_scale(detect, dict(CFG, prior_diameter=20.0)) == pytest.approx(2.0)
+
+
+def test_iterate_check_catches_a_factor_twice_too_large():
+    """Large 40-px nuclei; at factor 2 the detector fires on their 20-px parts (score 0.5), at factor 1 it sees
+    them whole (0.9): the check run at half the converged factor sends the estimate to the sweep, which finds 1."""
+    def detect(scale):
+        if scale >= 1.9:
+            return torch.tensor([[0.0, 0.0, 20.0, 20.0]] * 10), torch.full((10,), 0.5)
+        return torch.tensor([[0.0, 0.0, 40.0, 40.0]] * 10), torch.full((10,), 0.9)
+    assert estimate_scale(detect, dict(CFG, scale_check=None)) == pytest.approx(2.0)
+    assert estimate_scale(detect, CFG) == pytest.approx(1.0)
 
 
 def test_estimate_keeps_its_first_guess_without_confident_boxes():

@@ -1,7 +1,19 @@
-"""CPU speed of CenterSAM's parts: detector, SAM image encoder, mask decoder per 100 boxes.
+"""CPU speed of CenterSAM: end to end on real images, or its parts on random inputs.
 
+    python tools/analysis_tools/benchmark_speed.py --end-to-end [--data data/dsb2018 --split test]
+        [--config CFG --checkpoint CKPT] [--max-images N] [--threads N] [--device cpu]
     python tools/analysis_tools/benchmark_speed.py [--config CFG] [--archs sam_small vit_b vit_h]
         [--size 512] [--boxes 100] [--repeats 3] [--threads N]
+
+``--end-to-end``: the default model (or ``--config``/``--checkpoint``) through ``NucleusSegmenter.predict`` on
+every image of the split, as ``tools/infer.py`` runs it (image already in memory; files are not written).
+Prints the median seconds per image, in all and per stage (scale estimate with its detector runs, the
+final detector run when the estimate's cannot be reused, SAM image encoder, mask decoder, candidate scorer,
+the rest: pipeline, mask pasting, label map), the start-up (a fresh interpreter importing the package and
+building the segmenter, median of 3) and the object F1@0.5 / AJI of the same predictions against the split's
+label maps (mean per image).
+
+Otherwise:
 
 Random weights (speed does not depend on them). The image is ``size``×``size``; each SAM
 arch resizes it to its own input (512 for sam_small, 1024 for Meta's ViTs). Decoding is timed
@@ -15,14 +27,15 @@ from typing import Callable, Dict, List
 
 import numpy as np
 import torch
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 
 from centersam_mm.models.segmenters import SAMBoxPromptSegmenter
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='CenterSAM CPU speed benchmark')
-    parser.add_argument('--config', default='configs/centersam/centersam_r18_sam-small_dsb2018_cpu.py')
+    parser.add_argument('--config', default=None, help='model config (default: the built-in model with '
+                        '--end-to-end, configs/centersam/centersam_r18_sam-small_dsb2018_cpu.py otherwise)')
     parser.add_argument('--archs', nargs='+', default=['sam_small', 'vit_b', 'vit_h'])
     parser.add_argument('--size', type=int, default=512)
     parser.add_argument('--boxes', type=int, default=100)
@@ -37,7 +50,112 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--max-images', type=int, default=None, help='first N images of --compare-ann')
     parser.add_argument('--box-mask-prompt', action='store_true',
                         help='sam_small with box_mask_prompt=True (as trained)')
+    parser.add_argument('--end-to-end', action='store_true', help='time the whole model on real images')
+    parser.add_argument('--data', default='data/dsb2018', help='--end-to-end: converted dataset folder')
+    parser.add_argument('--split', default='test', help='--end-to-end: split of its splits.json')
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--skip-startup', action='store_true', help='--end-to-end: do not time the start-up')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
+                        help='--end-to-end: override config settings')
     return parser.parse_args(argv)
+
+
+STARTUP = (
+    'import sys, time; start = time.perf_counter(); sys.path.insert(0, {root!r})\n'
+    'from centersam_mm.apis.segmenter import NucleusSegmenter\n'
+    'NucleusSegmenter({config!r}, {checkpoint!r}, {device!r})\n'
+    'print(time.perf_counter() - start)')
+
+
+def time_startup(config, checkpoint, device: str, repeats: int = 3) -> float:
+    """Median seconds of a fresh interpreter importing ``centersam_mm.apis`` and building the segmenter."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = str(Path(__file__).resolve().parents[2])
+    code = STARTUP.format(root=root, config=config, checkpoint=checkpoint, device=device)
+    times = [float(subprocess.run([sys.executable, '-c', code], check=True, capture_output=True, text=True,
+                                  cwd=root).stdout.split()[-1]) for _ in range(repeats)]
+    return statistics.median(times)
+
+
+class StageTimes:
+    """Wall time spent in chosen methods, per image: ``wrap(obj, 'name', 'stage')`` replaces ``obj.name``."""
+
+    def __init__(self):
+        self.current: Dict[str, float] = {}
+        self.images: List[Dict[str, float]] = []
+        self.depth = 0
+
+    def wrap(self, obj, name: str, stage: str) -> None:
+        inner = getattr(obj, name)
+
+        def timed(*args, **kwargs):
+            if self.depth:  # a stage inside another (the estimate's detector runs): counted by the outer one
+                return inner(*args, **kwargs)
+            self.depth += 1
+            start = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                self.depth -= 1
+                self.current[stage] = self.current.get(stage, 0.0) + time.perf_counter() - start
+        setattr(obj, name, timed)
+
+    def image_done(self, total: float) -> None:
+        self.current['total'] = total
+        self.images.append(self.current)
+        self.current = {}
+
+
+@torch.no_grad()
+def end_to_end(args) -> List[str]:
+    """See the module docstring."""
+    import json
+    from pathlib import Path
+
+    from centersam_mm.apis.segmenter import (DEFAULT_CHECKPOINT, DEFAULT_CONFIG, MMDetInstanceFn,
+                                             NucleusSegmenter, build_detector, find_repo_file, resolve_config)
+    from centersam_mm.evaluation.functional.instance_metrics import aggregate, instance_metrics
+    from centersam_mm.io.labels import read_label_map
+    from centersam_mm.io.readers import read_image
+    config = args.config or str(find_repo_file(DEFAULT_CONFIG))
+    checkpoint = args.checkpoint or (None if args.config else str(find_repo_file(DEFAULT_CHECKPOINT)))
+    cfg = Config.fromfile(resolve_config(config))
+    cfg.merge_from_dict(args.cfg_options)
+    fn = MMDetInstanceFn(build_detector(cfg, checkpoint, args.device))
+    segmenter = NucleusSegmenter(fn)
+    model, times = fn.model, StageTimes()
+    times.wrap(model, '_image_scale', 'scale estimate')
+    times.wrap(model, '_detect', 'detector')
+    times.wrap(model.segmenter.image_encoder, 'forward', 'SAM encoder')
+    times.wrap(model.segmenter, 'decode', 'mask decoder')
+    if model.scorer is not None:
+        times.wrap(model.scorer, 'score', 'scorer')
+    data = Path(args.data)
+    names = json.loads((data / 'splits.json').read_text())[args.split][:args.max_images]
+    results = []
+    for name in names:
+        image = read_image(data / 'images' / f'{name}.png')
+        start = time.perf_counter()
+        result = segmenter.predict(image)
+        times.image_done(time.perf_counter() - start)
+        results.append(instance_metrics(read_label_map(data / 'labels' / f'{name}.tif'), result.labels))
+    stages = ['scale estimate', 'detector', 'SAM encoder', 'mask decoder', 'scorer']
+    for image_times in times.images:
+        image_times['rest'] = image_times['total'] - sum(image_times.get(stage, 0.0) for stage in stages)
+    summary = aggregate(results)
+    rows = [f'{len(names)} images of {data}/{args.split}, {config} + {checkpoint}, '
+            f'{torch.get_num_threads()} threads, device {args.device}',
+            '| stage | median s per image | mean s per image |', '|---|---|---|']
+    for stage in stages + ['rest', 'total']:
+        values = [image_times.get(stage, 0.0) for image_times in times.images]
+        rows.append(f'| {stage} | {statistics.median(values):.3f} | {np.mean(values):.3f} |')
+    if not args.skip_startup:
+        rows.append(f'| start-up (import + build, fresh interpreter, median of 3) | '
+                    f'{time_startup(config, checkpoint, args.device):.2f} | |')
+    rows.append(f'object F1@0.5 {summary["f1_05"]:.3f}, AJI {summary["aji"]:.3f} (mean per image)')
+    return rows
 
 
 def median_ms(fn: Callable[[], object], repeats: int) -> float:
@@ -146,6 +264,11 @@ def main(argv=None) -> List[str]:
     args = parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.end_to_end:
+        rows = end_to_end(args)
+        print('\n'.join(rows))
+        return rows
+    args.config = args.config or 'configs/centersam/centersam_r18_sam-small_dsb2018_cpu.py'
     rows = [f'threads: {torch.get_num_threads()}, image {args.size}x{args.size}, '
             f'{args.boxes} boxes of 10-40 px',
             '| part | ms |', '|---|---|']

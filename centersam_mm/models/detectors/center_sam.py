@@ -178,11 +178,11 @@ class CenterSAM(BaseDetector):
         """
         for index, ds in enumerate(batch_data_samples):
             inputs = batch_inputs[index:index + 1]
-            scale = self.image_scale(inputs, ds) if self.scale_aware else None
+            scale, probed = self._image_scale(inputs, ds) if self.scale_aware else (None, None)
             if self.test_cfg['prompt'] == 'oracle':
                 prompts = self._oracle_instances(ds)
             else:
-                prompts = self._select(self._detect(inputs, ds, scale))
+                prompts = self._select(probed if probed is not None else self._detect(inputs, ds, scale))
             ds.pred_instances = self._segment(ds, prompts, scale)
         return batch_data_samples
 
@@ -197,7 +197,13 @@ class CenterSAM(BaseDetector):
         Given by the image's options, else estimated on central crops of it (:func:`estimate_scale`); the
         result is written into the sample's metainfo as ``nucleus_scale``.
         """
+        return self._image_scale(inputs, data_sample)[0]
+
+    def _image_scale(self, inputs: Tensor, data_sample: DetDataSample) -> Tuple[float, Optional[InstanceData]]:
+        """:meth:`image_scale`, and the detections of the estimate's run at that factor when that run saw the
+        whole image (small images: the final detection is that run, not a second one), else ``None``."""
         scale = scale_from_options(self.test_cfg, data_sample.metainfo)
+        runs: Dict[float, InstanceData] = {}
         if scale is None:
             valid = self._valid_inputs(inputs, data_sample)
             height, width = data_sample.ori_shape[:2]
@@ -205,11 +211,14 @@ class CenterSAM(BaseDetector):
             def detect(probe_scale: float) -> Tuple[Tensor, Tensor]:
                 y0, y1, x0, x1 = probe_window(height, width, probe_side(probe_scale))
                 sample = DetDataSample(metainfo=dict(ori_shape=(y1 - y0, x1 - x0)))
-                return self._detect_boxes(valid[..., y0:y1, x0:x1], sample, probe_scale)
+                instances = self._detect(valid[..., y0:y1, x0:x1], sample, probe_scale)
+                if (y1 - y0, x1 - x0) == (height, width):
+                    runs[probe_scale] = instances
+                return instances.bboxes, instances.scores
 
             scale = estimate_scale(detect, self.test_cfg)
         data_sample.set_metainfo(dict(nucleus_scale=scale))
-        return scale
+        return scale, runs.get(scale)
 
     def _valid_inputs(self, inputs: Tensor, data_sample: DetDataSample) -> Tensor:
         """The image part of a padded 1 x C x H x W input, at the pipeline's resolution."""

@@ -13,9 +13,10 @@ The factor applied to an image (original pixels -> detector input) is, in order 
 1. ``nucleus_scale`` given for the image (an explicit factor, ``--scale``);
 2. ``pixel_size`` given for the image (µm/px) and known to the model: ``image_pixel_size / model pixel_size``;
 3. ``nucleus_diameter`` given for the image (px): ``diameter / nucleus_diameter``;
-4. otherwise estimated (:func:`estimate_scale`): the detector runs on the image's central crop at a range of
-   factors around ``diameter / prior_diameter``; the most confident run whose boxes are near the trained size
-   gives ``diameter / their median diameter``.
+4. otherwise estimated (:func:`estimate_scale`): the detector runs on the image's central crop, first at
+   ``diameter / prior_diameter``, then at ``diameter / median box diameter`` until the boxes have the trained
+   size (usually one or two runs); images it cannot settle are swept over a range of factors, the most confident
+   run whose boxes are near the trained size giving ``diameter / their median diameter``.
 
 Functions here are pure (tensors in, tensors out); the model owns the loop's network calls.
 """
@@ -84,28 +85,100 @@ def probe_scales(test_cfg: dict) -> List[float]:
 def estimate_scale(detect: Callable[[float], Tuple[Tensor, Tensor]], test_cfg: dict) -> float:
     """Estimate the factor from the image itself.
 
-    The detector runs at each of :func:`probe_scales`. A probe counts when at least ``MIN_BOXES`` boxes score
-    ``scale_score_thr`` (default 0.4) or more and their median diameter at the input is within a factor
-    ``scale_consistency`` (default 2) of the trained ``diameter``: at a far wrong scale the detector fires on
-    texture or parts of nuclei, with low scores. Of the probes that count, the one whose ``scale_top_k``
-    (default 20) best scores are highest on average gives the factor ``diameter / median diameter`` (original
-    pixels). Without any, the first guess ``diameter / prior_diameter`` stays.
+    ``test_cfg['scale_search']`` picks the search:
+
+    * ``'iterate'`` (default): the detector runs at the first guess ``diameter / prior_diameter``; while its
+      confident boxes are near the trained size but their median is more than ``scale_tolerance`` (default 1.15)
+      away from it, it runs again at ``diameter / median diameter`` (at most ``scale_iterations``, default 3,
+      runs). The factor it converged at is returned as probed, so a model can reuse that run's detections. When
+      a run has too few confident boxes, or boxes far from the trained size, or it does not converge, the sweep
+      below decides (images whose nuclei are more than ``scale_consistency`` from the first guess).
+    * ``'sweep'``: the detector runs at each of :func:`probe_scales`. A probe counts when at least ``MIN_BOXES``
+      boxes score ``scale_score_thr`` (default 0.4) or more and their median diameter at the input is within a
+      factor ``scale_consistency`` (default 2) of the trained ``diameter``: at a far wrong scale the detector
+      fires on texture or parts of nuclei, with low scores. Of the probes that count, the one whose
+      ``scale_top_k`` (default 20) best scores are highest on average gives the factor ``diameter / median
+      diameter`` (original pixels). Without any, the first guess stays.
 
     Args:
         detect: ``scale -> (boxes (N, 4) XYXY in original pixels, scores (N,))`` on the image (or its probe crop).
         test_cfg: the model's ``diameter`` and ``prior_diameter``, and the options above.
     """
-    target = float(test_cfg['diameter'])
-    score_thr = float(test_cfg.get('scale_score_thr', 0.4))
+    search = test_cfg.get('scale_search', 'iterate')
+    if search not in ('iterate', 'sweep'):
+        raise ValueError(f"test_cfg.scale_search must be 'iterate' or 'sweep', not {search!r}")
+    if search == 'iterate':
+        scale = _iterate_scale(detect, test_cfg)
+        if scale is not None:
+            return scale
+    return _sweep_scale(detect, test_cfg)
+
+
+def _probe_diameter(boxes: Tensor, scores: Tensor, scale: float, test_cfg: dict) -> Optional[float]:
+    """Median diameter (original pixels) of a probe's confident boxes, ``None`` when the probe does not count:
+    fewer than ``MIN_BOXES`` confident boxes, or their median at the input more than ``scale_consistency`` away
+    from the trained diameter."""
+    diameter = median_diameter(boxes, scores, float(test_cfg.get('scale_score_thr', 0.4)))
     consistency = math.log(float(test_cfg.get('scale_consistency', 2.0)))
-    top_k = int(test_cfg.get('scale_top_k', 20))
-    best, best_quality = clip_scale(target / float(test_cfg.get('prior_diameter') or target)), -1.0
+    if diameter is None or diameter <= 0 or abs(math.log(scale * diameter / float(test_cfg['diameter']))) \
+            > consistency:
+        return None
+    return diameter
+
+
+def _first_guess(test_cfg: dict) -> float:
+    target = float(test_cfg['diameter'])
+    return clip_scale(target / float(test_cfg.get('prior_diameter') or target))
+
+
+def _iterate_scale(detect: Callable[[float], Tuple[Tensor, Tensor]], test_cfg: dict) -> Optional[float]:
+    """The ``'iterate'`` search of :func:`estimate_scale`; ``None`` when it must fall back to the sweep."""
+    target = float(test_cfg['diameter'])
+    tolerance = math.log(float(test_cfg.get('scale_tolerance', 1.15)))
+    scale = _first_guess(test_cfg)
+    for _ in range(int(test_cfg.get('scale_iterations', 3))):
+        boxes, scores = detect(scale)
+        diameter = _probe_diameter(boxes, scores, scale, test_cfg)
+        if diameter is None:
+            return None
+        if abs(math.log(scale * diameter / target)) <= tolerance:
+            return scale if _passes_check(detect, scale, scores, test_cfg) else None
+        scale = clip_scale(target / diameter)
+    return None
+
+
+def _passes_check(detect: Callable[[float], Tuple[Tensor, Tensor]], scale: float, scores: Tensor,
+                  test_cfg: dict) -> bool:
+    """The converged factor against one run at ``scale * scale_check`` (default 0.5; a quarter of the pixels):
+    at a factor far too large the detector fires on texture and parts of large nuclei at the trained size, and
+    the smaller factor then sees the real nuclei more confidently. ``scale_check=None``: no check."""
+    factor = test_cfg.get('scale_check', 0.5)
+    if not factor:
+        return True
+    check = clip_scale(scale * float(factor))
+    if check == scale:
+        return True
+    check_boxes, check_scores = detect(check)
+    if _probe_diameter(check_boxes, check_scores, check, test_cfg) is None:
+        return True
+    return _quality(check_scores, test_cfg) <= _quality(scores, test_cfg)
+
+
+def _quality(scores: Tensor, test_cfg: dict) -> float:
+    """Mean of the ``scale_top_k`` (default 20) best scores of a run."""
+    return float(scores.sort(descending=True).values[:int(test_cfg.get('scale_top_k', 20))].mean())
+
+
+def _sweep_scale(detect: Callable[[float], Tuple[Tensor, Tensor]], test_cfg: dict) -> float:
+    """The ``'sweep'`` search of :func:`estimate_scale`."""
+    target = float(test_cfg['diameter'])
+    best, best_quality = _first_guess(test_cfg), -1.0
     for scale in probe_scales(test_cfg):
         boxes, scores = detect(scale)
-        diameter = median_diameter(boxes, scores, score_thr)
-        if diameter is None or diameter <= 0 or abs(math.log(scale * diameter / target)) > consistency:
+        diameter = _probe_diameter(boxes, scores, scale, test_cfg)
+        if diameter is None:
             continue
-        quality = float(scores.sort(descending=True).values[:top_k].mean())
+        quality = _quality(scores, test_cfg)
         if quality > best_quality:
             best, best_quality = clip_scale(target / diameter), quality
     return best
