@@ -41,7 +41,7 @@ setup(
     # and pytest-qt for its tests
     # slides: whole-slide images (tools/infer.py on pyramidal TIFF / OME-TIFF / SVS): tifffile's zarr store, OME-Zarr
     # labels, JPEG/JPEG 2000 tiles
-    extras_require={'tests': ['pytest', 'shapely'], 'napari': ['napari>=0.5', 'PyQt5', 'pytest-qt'],
+    extras_require={'tests': ['pytest', 'shapely'], 'napari': ['napari>=0.5', 'PyQt6', 'pytest-qt'],
                     'slides': ['zarr>=3.1,<4', 'ome-zarr>=0.18,<0.19', 'imagecodecs']},
     entry_points={'napari.manifest': ['centersam_mm = centersam_mm.napari:napari.yaml']},
 )

@@ -14,8 +14,9 @@ WHEELS=${CENTERSAM_WHEELS:-${XDG_CACHE_HOME:-$HOME/.cache}/centersam_mm/wheels}
 TORCH_PINS="torch==2.14.1 torchvision==0.29.1"
 MMCV_VERSION=2.1.0
 PY_PINS="numpy<2.3 scipy mmengine==0.10.7 mmdet==3.3.0 segment-anything==1.0 pycocotools tifffile opencv-python-headless pytest pytest-timeout matplotlib shapely zarr>=3.1,<4 ome-zarr>=0.18,<0.19 imagecodecs"
-# the napari plugin (setup.py extra "napari"): napari with a Qt binding, and pytest-qt for its tests
-NAPARI_PINS="napari==0.9.2 PyQt5==5.15.11 pytest-qt==4.5.0"
+# the napari plugin (setup.py extra "napari"): napari with a Qt binding (PyQt6: napari deprecates PyQt5), and
+# pytest-qt for its tests
+NAPARI_PINS="napari==0.9.2 PyQt6==6.11.0 pytest-qt==4.5.0"
 LOG=${SETUP_LOG:-.venv-setup.log}
 
 die() { echo "make setup: $*" >&2; exit 1; }
@@ -30,7 +31,7 @@ from mmengine.config import Config
 Config.fromfile('configs/centernet/centernet_r18_dsb2018_cpu.py')  # resolves mmdet:: base configs
 b = torch.tensor([[0., 0, 10, 10], [1, 1, 10, 10]]); s = torch.tensor([0.9, 0.8])
 assert len(mmcv.ops.nms(b, s, 0.5)[1]) == 1
-import napari, pytestqt, PyQt5.QtWidgets
+import napari, pytestqt, PyQt6.QtWidgets
 from npe2 import PluginManager
 PluginManager.instance().discover(); PluginManager.instance().get_manifest('centersam_mm')  # the plugin is listed
 PY
@@ -55,7 +56,7 @@ quiet "${PIP[@]}" install "setuptools<80" wheel ninja
 step "torch ($TORCH_PINS): several GB, a few minutes the first time"
 "$VENV/bin/python" -c 'import torch, torchvision; assert torch.__version__.startswith("2.14.1")' 2>/dev/null \
   || quiet "${PIP[@]}" install $TORCH_PINS
-step "python packages (with napari and PyQt5 for the napari plugin)"
+step "python packages (with napari and PyQt6 for the napari plugin)"
 quiet "${PIP[@]}" install $PY_PINS $NAPARI_PINS
 # torch pulls setuptools>=80, which has no pkg_resources; mmengine (mmdet:: configs) and mmcv's setup.py need it.
 quiet "${PIP[@]}" install "setuptools<80"

@@ -7,6 +7,10 @@ gives no OpenGL context here (no X server), and napari's canvas needs one to dra
 import os
 
 os.environ.setdefault('QT_QPA_PLATFORM', 'offscreen')
+if 'QT_API' not in os.environ:  # napari's Qt (qtpy) on the binding pytest-qt chose, should several be installed
+    from pytestqt.qt_compat import qt_api
+    if getattr(qt_api, 'pytest_qt_api', None):
+        os.environ['QT_API'] = qt_api.pytest_qt_api
 
 import pytest  # noqa: E402
 from _napari_helpers import DEMO_IMAGE  # noqa: E402
