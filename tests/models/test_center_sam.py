@@ -16,12 +16,12 @@ from _tiny_centernet import tiny_centernet_cfg  # noqa: E402
 ORI = (60, 90)  # original H, W (non-square); the detector sees 64x64
 
 
-def _model(scorer=None, **test_cfg):
+def _model(scorer=None, size_regressor=None, **test_cfg):
     register_all_modules(init_default_scope=True)
     detector = tiny_centernet_cfg()
     cfg = dict(type='CenterSAM', detector=detector,
                segmenter=dict(type='SAMBoxPromptSegmenter', arch='sam_tiny_test'), scorer=scorer,
-               test_cfg=dict(dict(score_thr=0.0, iou_thr=-10.0), **test_cfg))
+               size_regressor=size_regressor, test_cfg=dict(dict(score_thr=0.0, iou_thr=-10.0), **test_cfg))
     torch.manual_seed(0)
     return MODELS.build(ConfigDict(cfg)).eval()
 
@@ -123,3 +123,19 @@ def test_scale_aware_model_estimates_its_factor(tmp_path):
     assert 1 / 8 <= scale <= 8
     again = model.predict(inputs, [_scale_aware_sample(tmp_path, nucleus_scale=scale)])[0]
     assert torch.equal(first.pred_instances.masks, again.pred_instances.masks)
+
+
+def test_size_regressor_sets_where_the_estimate_starts(tmp_path, monkeypatch):
+    """A size regressor predicting log 1.5 makes the estimate's first detector run look at 1.5 x the first guess
+    (diameter / prior_diameter = 2); its features are the detector neck's (32 channels: 64 numbers)."""
+    import math
+    model = _model(diameter=20.0, prior_diameter=10.0,
+                   size_regressor=dict(type='NucleusSizeRegressor', in_channels=64))
+    model.size_regressor.linear.bias.data.fill_(math.log(1.5))
+    scales = []
+    detect = model._detect
+    monkeypatch.setattr(model, '_detect', lambda x, sample, scale: scales.append(scale) or detect(x, sample, scale))
+    model.predict(torch.rand(1, 3, 64, 96), [_scale_aware_sample(tmp_path)])
+    assert scales[0] == pytest.approx(3.0)
+    features = model.size_features(torch.rand(1, 3, 60, 90), 60, 90)
+    assert features.shape == (64,)

@@ -18,6 +18,7 @@ candidate is rescored from features of both and ``scores`` become the scorer's o
 are kept as ``det_scores``); candidates below ``scorer_thr`` are dropped before mask NMS.
 """
 import copy
+import math
 import warnings
 from typing import Dict, List, Optional, Tuple, Union
 
@@ -29,8 +30,9 @@ from mmengine.structures import InstanceData
 from torch import Tensor
 
 from ..segmenters.image_io import gt_boxes_tensor, original_image
-from ..utils.nucleus_scale import (estimate_scale, probe_side, probe_window, resize_input, scale_from_options,
-                                   scaled_size)
+from ..scorers.size_regressor import pooled_features
+from ..utils.nucleus_scale import (clip_scale, estimate_scale, first_guess, probe_side, probe_window, resize_input,
+                                   scale_from_options, scaled_size)
 
 PROMPTS = ('detector', 'oracle')
 
@@ -116,6 +118,7 @@ class CenterSAM(BaseDetector):
                  detector: dict,
                  segmenter: dict,
                  scorer: Optional[dict] = None,
+                 size_regressor: Optional[dict] = None,
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
@@ -127,6 +130,7 @@ class CenterSAM(BaseDetector):
         self.detector = MODELS.build(detector)
         self.segmenter = MODELS.build(segmenter)
         self.scorer = MODELS.build(scorer) if scorer is not None else None
+        self.size_regressor = MODELS.build(size_regressor) if size_regressor is not None else None
         self.train_cfg = {'mode': 'train_detector', **(train_cfg or {})}
         self.test_cfg = dict(dict(score_thr=0.3, iou_thr=0.0, prompt='detector',
                                   max_per_img=2000, scorer_thr=0.5), **(test_cfg or {}))
@@ -140,15 +144,17 @@ class CenterSAM(BaseDetector):
             warnings.warn(f"CenterSAM test_cfg.score_thr={self.test_cfg['score_thr']} is below its detector's own "
                           f"test_cfg.score_thr={detector_thr}, which applies first: lower that one too")
         self.segmenter.requires_grad_(False)
-        if self.scorer is not None:
-            self.scorer.requires_grad_(False)
+        for part in (self.scorer, self.size_regressor):
+            if part is not None:
+                part.requires_grad_(False)
 
     def train(self, mode: bool = True) -> 'CenterSAM':
         """Train the detector only; the frozen segmenter (and scorer) stay in eval mode."""
         super().train(mode)
         self.segmenter.eval()
-        if self.scorer is not None:
-            self.scorer.eval()
+        for part in (self.scorer, self.size_regressor):
+            if part is not None:
+                part.eval()
         return self
 
     # ------------------------------------------------------------- training
@@ -216,9 +222,31 @@ class CenterSAM(BaseDetector):
                     runs[probe_scale] = instances
                 return instances.bboxes, instances.scores
 
-            scale = estimate_scale(detect, self.test_cfg)
+            start = None
+            if self.size_regressor is not None:
+                guess = first_guess(self.test_cfg)
+                features = self.size_features(valid, height, width)
+                start = clip_scale(guess * math.exp(float(self.size_regressor(features)[0])))
+            scale = estimate_scale(detect, self.test_cfg, start)
         data_sample.set_metainfo(dict(nucleus_scale=scale))
         return scale, runs.get(scale)
+
+    def size_features(self, valid: Tensor, height: int, width: int) -> Tensor:
+        """(2C,) pooled neck features of the image's central crop (``probe_window``) resized by the estimate's
+        first guess: what the size regressor (:class:`~centersam_mm.models.scorers.NucleusSizeRegressor`) reads.
+
+        Args:
+            valid: 1 x 3 x height x width preprocessed image (no padding).
+        """
+        guess = first_guess(self.test_cfg)
+        y0, y1, x0, x1 = probe_window(height, width, probe_side(guess))
+        size = scaled_size(y1 - y0, x1 - x0, guess)
+        divisor = int(getattr(self.data_preprocessor, 'pad_size_divisor', 1) or 1)
+        padded = resize_input(valid[..., y0:y1, x0:x1], size, divisor)
+        feature_map = self.detector.extract_feat(padded)[0]
+        stride = padded.shape[-1] / feature_map.shape[-1]  # the padding is left out of the pooling
+        rows, cols = math.ceil(size[0] / stride), math.ceil(size[1] / stride)
+        return pooled_features(feature_map[..., :rows, :cols])
 
     def _valid_inputs(self, inputs: Tensor, data_sample: DetDataSample) -> Tensor:
         """The image part of a padded 1 x C x H x W input, at the pipeline's resolution."""

@@ -82,7 +82,8 @@ def probe_scales(test_cfg: dict) -> List[float]:
     return sorted({clip_scale(first * 2 ** (step / 2)) for step in PROBE_STEPS})
 
 
-def estimate_scale(detect: Callable[[float], Tuple[Tensor, Tensor]], test_cfg: dict) -> float:
+def estimate_scale(detect: Callable[[float], Tuple[Tensor, Tensor]], test_cfg: dict,
+                   start: Optional[float] = None) -> float:
     """Estimate the factor from the image itself.
 
     ``test_cfg['scale_search']`` picks the search:
@@ -103,12 +104,13 @@ def estimate_scale(detect: Callable[[float], Tuple[Tensor, Tensor]], test_cfg: d
     Args:
         detect: ``scale -> (boxes (N, 4) XYXY in original pixels, scores (N,))`` on the image (or its probe crop).
         test_cfg: the model's ``diameter`` and ``prior_diameter``, and the options above.
+        start: where ``'iterate'`` starts instead of the first guess (a size regressor's prediction).
     """
     search = test_cfg.get('scale_search', 'iterate')
     if search not in ('iterate', 'sweep'):
         raise ValueError(f"test_cfg.scale_search must be 'iterate' or 'sweep', not {search!r}")
     if search == 'iterate':
-        scale = _iterate_scale(detect, test_cfg)
+        scale = _iterate_scale(detect, test_cfg, start)
         if scale is not None:
             return scale
     return _sweep_scale(detect, test_cfg)
@@ -127,15 +129,17 @@ def _probe_diameter(boxes: Tensor, scores: Tensor, scale: float, test_cfg: dict)
 
 
 def _first_guess(test_cfg: dict) -> float:
+    """``diameter / prior_diameter``: the factor of an image whose nuclei have the training images' median size."""
     target = float(test_cfg['diameter'])
     return clip_scale(target / float(test_cfg.get('prior_diameter') or target))
 
 
-def _iterate_scale(detect: Callable[[float], Tuple[Tensor, Tensor]], test_cfg: dict) -> Optional[float]:
+def _iterate_scale(detect: Callable[[float], Tuple[Tensor, Tensor]], test_cfg: dict,
+                   start: Optional[float] = None) -> Optional[float]:
     """The ``'iterate'`` search of :func:`estimate_scale`; ``None`` when it must fall back to the sweep."""
     target = float(test_cfg['diameter'])
     tolerance = math.log(float(test_cfg.get('scale_tolerance', 1.15)))
-    scale = _first_guess(test_cfg)
+    scale = clip_scale(start) if start else _first_guess(test_cfg)
     for _ in range(int(test_cfg.get('scale_iterations', 3))):
         boxes, scores = detect(scale)
         diameter = _probe_diameter(boxes, scores, scale, test_cfg)
@@ -182,6 +186,11 @@ def _sweep_scale(detect: Callable[[float], Tuple[Tensor, Tensor]], test_cfg: dic
         if quality > best_quality:
             best, best_quality = clip_scale(target / diameter), quality
     return best
+
+
+def first_guess(test_cfg: dict) -> float:
+    """The estimate's first guess (public for size regressors, which look at the image at this factor)."""
+    return _first_guess(test_cfg)
 
 
 def probe_window(height: int, width: int, side: int = PROBE_SIDE) -> Tuple[int, int, int, int]:
