@@ -4,6 +4,7 @@ Usage::
 
     python tools/infer.py INPUT... --out DIR [--config C --checkpoint K] [--device cpu|cuda]
         [--tile-size 1024 --tile-overlap 128] [--formats tif,png,geojson,csv,coco] [--recursive] [--overwrite]
+        [--no-tissue-mask] [--slide auto|always|never]
 
 INPUT: image files (PNG, JPEG, TIFF), folders (``--recursive``: with sub-folders, mirrored under DIR) or glob
 patterns (quote them). Without ``--config`` the built-in CenterSAM model is used
@@ -21,8 +22,17 @@ Outputs per image: ``<stem>_labels.tif`` (uint16/uint32 label image), ``<stem>_o
 ``coco`` in ``--formats`` ``<stem>_coco.json`` (COCO results, RLE). Existing outputs are kept unless
 ``--overwrite``. Exit status: 0 if every image was segmented or skipped, 1 if any failed, 2 on bad arguments.
 
+Whole-slide images (pyramidal TIFF / OME-TIFF / SVS, or a TIFF above 2^27 pixels; ``--slide always|never``
+overrides the choice) are read tile by tile, never whole: tissue is detected on a low-resolution level and only
+tiles holding tissue are segmented (``--no-tissue-mask``: every tile), with one factor for the whole slide (the
+options above, else the slide's pixel size when the model records its own, else estimated on tissue), at the
+pyramid level matching it. Their outputs: ``<stem>_labels.ome.zarr`` (OME-Zarr multiscale labels, ids unique over
+the slide), ``<stem>.geojson`` and ``<stem>_nuclei.csv`` (level-0 pixel coordinates), ``<stem>_overlay.png`` (a
+low-resolution overlay) and ``<stem>_progress.json``; a killed run started again continues from its last finished
+tile.
+
 Under ``torchrun`` (``tools/dist_infer.sh N ...``) process RANK of WORLD_SIZE takes files RANK::WORLD_SIZE of
-the sorted list. For tests and benchmarks, the hidden option ``--model stub`` replaces the network by a
+the sorted list, and the tiles of every slide are shared the same way (process 0 writes the slide's outputs). For tests and benchmarks, the hidden option ``--model stub`` replaces the network by a
 deterministic threshold + connected-components segmenter (``centersam_mm.apis.ThresholdSegmenter``).
 """
 import argparse
@@ -33,8 +43,8 @@ from typing import List, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a clone without installing
 
-from centersam_mm.apis.batch import (DEFAULT_FORMATS, Reporter, parse_formats, segment_files,  # noqa: E402
-                                     shard)
+from centersam_mm.apis.batch import (DEFAULT_FORMATS, SLIDE_MODES, Reporter, SlideSettings,  # noqa: E402
+                                     parse_formats, segment_files, shard_inputs)
 from centersam_mm.apis.segmenter import STUB_MODEL, NucleusSegmenter  # noqa: E402
 from centersam_mm.io import collect_image_files  # noqa: E402
 from centersam_mm.io.readers import parse_channels  # noqa: E402
@@ -67,7 +77,14 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--min-area', type=int, default=0, help='drop nuclei with fewer pixels')
     parser.add_argument('--annotations', action='store_true',
                         help='GeoJSON objectType "annotation" (editable in QuPath) instead of "detection"')
+    parser.add_argument('--no-tissue-mask', action='store_true',
+                        help='slides: segment every tile, not only those holding tissue')
+    parser.add_argument('--slide', choices=SLIDE_MODES, default='auto',
+                        help='auto: pyramidal or very large TIFFs take the tiled slide path; always: every TIFF; '
+                        'never: none')
     parser.add_argument('--model', choices=[STUB_MODEL], help=argparse.SUPPRESS)  # tests/benchmarks only
+    # tests/benchmarks: stop a slide after this many tiles (an interrupted run, resumed by the next one)
+    parser.add_argument('--max-tiles', type=int, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -95,7 +112,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         all_files = collect_image_files(args.inputs, args.recursive)
         if not all_files:
             raise FileNotFoundError(f'no image files (.png, .jpg, .tif, ...) in {" ".join(args.inputs)}')
-        files = shard(all_files, rank, world_size)
+        files = shard_inputs(all_files, rank, world_size, args.slide)
         segmenter = build_segmenter(args, local_rank)
     except (ValueError, FileNotFoundError) as error:
         print(f'error: {error}', file=sys.stderr)
@@ -103,8 +120,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     prefix = f'[rank {rank}/{world_size}] ' if world_size > 1 else ''
     print(f'{prefix}Segmenting {len(files)} image(s) -> {args.out}', flush=True)
     reporter = Reporter(len(files), show_bar=world_size == 1, prefix=prefix)
+    slides = SlideSettings(args.slide, not args.no_tissue_mask, rank, world_size, args.max_tiles)
     summary = segment_files(files, segmenter, args.out, formats, args.overwrite,
-                            'annotation' if args.annotations else 'detection', reporter)
+                            'annotation' if args.annotations else 'detection', reporter, slides)
     print(f'{prefix}{summary.describe(args.out)}', flush=True)
     return 1 if summary.count('failed') else 0
 

@@ -3,6 +3,11 @@
 Outputs per image ``<stem>`` (in the output folder, mirroring sub-folders of folder inputs):
 ``<stem>_labels.tif`` (tif), ``<stem>_overlay.png`` (png), ``<stem>.geojson`` (geojson),
 ``<stem>_nuclei.csv`` (csv), ``<stem>_coco.json`` (coco). Each is written atomically.
+
+Whole-slide images (pyramidal TIFF / OME-TIFF / SVS, or TIFFs above ``SLIDE_MIN_PIXELS``; see
+:func:`centersam_mm.slides.is_slide`) take the slide path instead (:mod:`centersam_mm.slides.runner`): read tile by
+tile, tissue tiles only, resumable, shared by every process of a ``torchrun`` launch; ``tif`` becomes
+``<stem>_labels.ome.zarr`` (OME-Zarr), ``png`` a low-resolution overlay, and ``coco`` is not written.
 """
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +49,43 @@ def shard(files: Sequence, rank: int, world_size: int) -> List:
     return list(files[rank::world_size])
 
 
+SLIDE_MODES = ('auto', 'always', 'never')
+
+
+def is_slide_input(path: Path, mode: str = 'auto') -> bool:
+    """Whether ``path`` takes the slide path: ``'auto'`` (pyramidal or very large TIFF, see
+    :func:`centersam_mm.slides.is_slide`), ``'always'`` (every TIFF), ``'never'``."""
+    if mode not in SLIDE_MODES:
+        raise ValueError(f'slide mode must be one of {SLIDE_MODES}, got {mode!r}')
+    if mode == 'never':
+        return False
+    if mode == 'always':
+        return Path(path).suffix.lower() in ('.tif', '.tiff') and Path(path).is_file()
+    from ..slides.reader import is_slide
+    return is_slide(path)
+
+
+def shard_inputs(files: Sequence[Tuple[Path, Path]], rank: int, world_size: int,
+                 slide_mode: str = 'auto') -> List[Tuple[Path, Path]]:
+    """The inputs process ``rank`` of ``world_size`` handles: every slide (their tiles are shared, see
+    :mod:`centersam_mm.slides.runner`) and :func:`shard` of the other images, in input order."""
+    slides = [is_slide_input(path, slide_mode) for path, _ in files]
+    ordinary = set(shard([index for index, slide in enumerate(slides) if not slide], rank, world_size))
+    return [item for index, item in enumerate(files) if slides[index] or index in ordinary]
+
+
+@dataclass
+class SlideSettings:
+    """How slides are run: ``mode`` (see :func:`is_slide_input`), ``tissue`` (skip background tiles), this
+    process's ``rank`` of ``world_size`` sharing each slide's tiles, ``max_tiles`` (stop after that many tiles;
+    the run resumes later)."""
+    mode: str = 'auto'
+    tissue: bool = True
+    rank: int = 0
+    world_size: int = 1
+    max_tiles: Optional[int] = None
+
+
 def write_outputs(result: NucleusResult, image: np.ndarray, paths: Dict[str, Path],
                   object_type: str = 'detection') -> None:
     """Write each requested export of ``result`` (``paths``: format → file) for ``image`` (H, W, 3 RGB)."""
@@ -60,7 +102,8 @@ def write_outputs(result: NucleusResult, image: np.ndarray, paths: Dict[str, Pat
 
 @dataclass
 class ImageOutcome:
-    """What happened to one input: ``status`` is 'done', 'skipped' or 'failed'."""
+    """What happened to one input: ``status`` is 'done', 'skipped', 'failed' or 'shared' (a slide whose tiles this
+    process helped segment; process 0 writes its outputs)."""
     path: Path
     status: str
     num_nuclei: int = 0
@@ -83,8 +126,9 @@ class RunSummary:
 
     def describe(self, out_dir: Path) -> str:
         """One-line summary."""
+        shared = f', {self.count("shared")} slide(s) shared (process 0 writes them)' if self.count('shared') else ''
         return (f'{self.count("done")} image(s) segmented, {self.count("skipped")} skipped (outputs exist), '
-                f'{self.count("failed")} failed; {self.num_nuclei} nuclei found. Outputs in {out_dir}')
+                f'{self.count("failed")} failed{shared}; {self.num_nuclei} nuclei found. Outputs in {out_dir}')
 
 
 class Reporter:
@@ -119,20 +163,31 @@ class Reporter:
 
 def segment_files(files: Sequence[Tuple[Path, Path]], segmenter: NucleusSegmenter, out_dir: Path,
                   formats: Sequence[str] = DEFAULT_FORMATS, overwrite: bool = False,
-                  object_type: str = 'detection', reporter: Optional[Reporter] = None) -> RunSummary:
+                  object_type: str = 'detection', reporter: Optional[Reporter] = None,
+                  slides: Optional[SlideSettings] = None) -> RunSummary:
     """Segment each (path, relative_name) of ``files`` and write its exports under ``out_dir``.
 
     A file that cannot be read or segmented is reported in one line and the run goes on; images whose
     outputs all exist are skipped unless ``overwrite`` (if only some exist, only the missing ones are
-    written).
+    written). Slides (``slides.mode``) take the slide path (see the module docstring).
     """
     reporter = reporter or Reporter(len(files), show_bar=False)
+    slides = slides or SlideSettings()
     summary, claimed = RunSummary(), {}
     for path, relative_name in files:
         paths = output_paths(out_dir, relative_name, formats)
         owner = claimed.setdefault(paths[formats[0]], path)
         if owner != path:
             outcome = ImageOutcome(path, 'failed', message=f'same output name as {owner}; rename one of them')
+        elif is_slide_input(path, slides.mode):
+            outcome = _segment_slide(path, relative_name, out_dir, formats, segmenter, overwrite, object_type,
+                                     reporter, slides)
+            if outcome.status == 'shared':
+                summary.outcomes.append(outcome)
+                reporter.image_done()
+                reporter.say(f'{path}: {outcome.message}')
+                continue
+            paths = _slide_paths(out_dir, relative_name, formats)
         else:
             outcome = _segment_one(path, paths, segmenter, overwrite, object_type, reporter)
         summary.outcomes.append(outcome)
@@ -159,6 +214,29 @@ def _segment_one(path: Path, paths: Dict[str, Path], segmenter: NucleusSegmenter
         return ImageOutcome(path, 'failed', message=f'FAILED: {type(error).__name__}: {error}')
     scale = '' if result.scale is None else f' (scale {result.scale:.3g})'
     return ImageOutcome(path, 'done', result.num_nuclei, message=scale)
+
+
+def _slide_paths(out_dir: Path, relative_name: Path, formats: Sequence[str]) -> Dict[str, Path]:
+    from ..slides.runner import slide_output_paths
+    return slide_output_paths(out_dir, relative_name, formats)
+
+
+def _segment_slide(path: Path, relative_name: Path, out_dir: Path, formats: Sequence[str],
+                   segmenter: NucleusSegmenter, overwrite: bool, object_type: str, reporter: Reporter,
+                   slides: SlideSettings) -> ImageOutcome:
+    """Run the slide path for one slide; per-image errors become a 'failed' outcome."""
+    from ..slides.runner import SlideRun
+    try:
+        outcome = SlideRun(path, segmenter, out_dir, relative_name, formats, tissue=slides.tissue,
+                           rank=slides.rank, world_size=slides.world_size, overwrite=overwrite,
+                           object_type=object_type, say=reporter.say, tile_bar=reporter.tile_bar,
+                           max_tiles=slides.max_tiles).run()
+    except PER_IMAGE_ERRORS + (ImportError, TimeoutError) as error:
+        return ImageOutcome(path, 'failed', message=f'FAILED: {type(error).__name__}: {error}')
+    if outcome.status == 'stopped':
+        return ImageOutcome(path, 'failed', message=f'{outcome.message}')
+    note = ' (coco is not written for slides)' if 'coco' in formats and outcome.status == 'done' else ''
+    return ImageOutcome(path, outcome.status, outcome.num_nuclei, message=outcome.message + note)
 
 
 def _outputs_pattern(paths: Dict[str, Path]) -> str:

@@ -205,13 +205,13 @@ def make_plan(reader: SlideReader, fn: Any, options: Dict[str, Any], tile_size: 
     mask = tissue_mask(thumbnail, mask_downsample, rule)
     level0_regions = (find_regions(reader, 0, mask, mask_downsample, rule) if tissue
                       else [(0, reader.shape[0], 0, reader.shape[1])])
-    scale0, source, probe_scales = None, 'none (the model has no resize factor)', []
+    scale0, source, probe_scales = None, 'none', []
     if _scale_aware(fn):
         from ..models.utils.nucleus_scale import scale_from_options
         test_cfg = fn.model.test_cfg
         fixed = scale_from_options(test_cfg, options)
         if fixed is not None:
-            scale0, source = float(fixed), 'options'
+            scale0, source = float(fixed), 'from the options'
         elif reader.pixel_size and _model_pixel_size(fn):
             scale0 = float(scale_from_options(test_cfg, dict(options, pixel_size=reader.pixel_size)))
             source = f'slide pixel size {reader.pixel_size:.4g} µm/px'

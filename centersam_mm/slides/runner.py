@@ -96,14 +96,17 @@ class SlideRun:
         overwrite: start again even if outputs or a previous run's tiles exist.
         object_type: GeoJSON objectType ('detection' or 'annotation').
         say: prints a message.
-        on_tile_done: called after each tile of this process.
+        tile_bar: ``(name, number of tiles) -> per-tile callback or None`` (``Reporter.tile_bar``), called once the
+            tiles of this process are known.
         max_tiles: stop after segmenting this many tiles (the run can be resumed); ``None``: no limit.
     """
 
-    def __init__(self, path: Path, segmenter: Any, out_dir: Path, relative_name: Path, formats=('tif', 'geojson', 'csv', 'png'),
+    def __init__(self, path: Path, segmenter: Any, out_dir: Path, relative_name: Path,
+                 formats=('tif', 'geojson', 'csv', 'png'),
                  tissue: bool = True, rank: int = 0, world_size: int = 1, overwrite: bool = False,
                  object_type: str = 'detection', say: Callable[[str], None] = print,
-                 on_tile_done: Optional[Callable[[], None]] = None, max_tiles: Optional[int] = None):
+                 tile_bar: Optional[Callable[[str, int], Optional[Callable[[], None]]]] = None,
+                 max_tiles: Optional[int] = None):
         if object_type not in OBJECT_TYPES:
             raise ValueError(f'object_type must be one of {OBJECT_TYPES}, got {object_type!r}')
         self.path, self.segmenter, self.formats = Path(path), segmenter, tuple(formats)
@@ -113,7 +116,7 @@ class SlideRun:
         self.work_dir = Path(f'{base}{WORK_SUFFIX}')
         self.tiles_dir = self.work_dir / 'tiles'
         self.tissue, self.rank, self.world_size, self.overwrite = tissue, rank, world_size, overwrite
-        self.object_type, self.say, self.on_tile_done, self.max_tiles = object_type, say, on_tile_done, max_tiles
+        self.object_type, self.say, self.tile_bar, self.max_tiles = object_type, say, tile_bar, max_tiles
         self._region_cache: Tuple[Optional[int], Any, Any] = (None, None, None)
         self._done_count, self._counted_at = 0, -1e9
         if not segmenter.tile_size:
@@ -132,8 +135,9 @@ class SlideRun:
             regions = len(plan.regions)
             self.say(f'{self.path}: {len(plan.tiles)} tiles to segment in {regions} tissue region(s) of level '
                      f'{plan.level} ({plan.shape[1]}x{plan.shape[0]}; {plan.slide_tiles} tiles without the tissue '
-                     f'mask); scale {_fmt(plan.scale)} ({plan.scale_source}); {len(todo)} left for this process')
+                     f'mask); {_scale_text(plan)}; {len(todo)} left for this process')
             done_here = 0
+            on_tile_done = self.tile_bar(str(self.path), len(todo)) if self.tile_bar is not None else None
             for index in todo:
                 if self.max_tiles is not None and done_here >= self.max_tiles:
                     self._write_progress(plan, 'segmenting')
@@ -144,8 +148,8 @@ class SlideRun:
                 self._done_count += 1
                 if self.rank == 0:
                     self._write_progress(plan, 'segmenting')
-                if self.on_tile_done is not None:
-                    self.on_tile_done()
+                if on_tile_done is not None:
+                    on_tile_done()
             skipped = max(0, plan.slide_tiles - len(plan.tiles))
             if self.rank != 0:
                 return SlideOutcome('shared', tiles_segmented=done_here, tiles_skipped=skipped, regions=regions,
@@ -160,7 +164,8 @@ class SlideRun:
         shutil.rmtree(self.work_dir, ignore_errors=True)
         return SlideOutcome('done', num_nuclei, len(plan.tiles), skipped, regions, plan.scale,
                             message=f' ({len(plan.tiles)} tiles segmented, {skipped} skipped as background, '
-                            f'{regions} tissue region(s), scale {_fmt(plan.scale)})')
+                            f'{regions} tissue region(s)' + ('' if plan.scale is None else
+                                                             f', scale {plan.scale:.4g}') + ')')
 
     # ---------------------------------------------------------------- plan
     def _fingerprint(self) -> str:
@@ -488,8 +493,10 @@ def _matching(plan: Optional[SlidePlan], identity: str, launch: str) -> Optional
     return plan
 
 
-def _fmt(scale: Optional[float]) -> str:
-    return 'none' if scale is None else f'{scale:.4g}'
+def _scale_text(plan: SlidePlan) -> str:
+    if plan.scale is None:
+        return 'the model has no resize factor'
+    return f'scale {plan.scale:.4g} ({plan.scale_source})'
 
 
 def segment_slide(path: Path, segmenter: Any, out_dir: Path, relative_name: Optional[Path] = None,
