@@ -36,6 +36,7 @@ from scipy import ndimage
 from ..io.labels import compact_label_dtype
 from ..utils.tile_grid import Tile, make_tiles
 from .result import NucleusResult
+from .segmenter import MMDetInstanceFn
 
 MANUAL_SCORE = 1.0  # score of a nucleus whose box was drawn by hand
 Region = Tuple[int, int, int, int]  # y0, y1, x0, x1 (exclusive ends)
@@ -98,7 +99,7 @@ class PromptRecorder:
     def predict_sample(self, image: np.ndarray, prepared: Optional[np.ndarray] = None,
                        options: Optional[dict] = None):
         sample = self.fn.predict_sample(image, prepared, options)
-        masks, scores = _masks_and_scores(sample.pred_instances)
+        masks, scores = MMDetInstanceFn.masks_and_scores(sample.pred_instances)
         self.records.append(dict(
             prompts=sample.pred_instances.bboxes.detach().cpu().numpy().astype(np.float32).reshape(-1, 4),
             scores=scores, mask_boxes=_mask_boxes(masks), masks=masks.copy() if self.keep_masks else None,
@@ -107,21 +108,7 @@ class PromptRecorder:
 
     def __call__(self, image: np.ndarray, prepared: Optional[np.ndarray] = None,
                  options: Optional[dict] = None) -> Tuple[np.ndarray, np.ndarray]:
-        return _masks_and_scores(self.predict_sample(image, prepared, options).pred_instances)
-
-
-def _masks_and_scores(instances) -> Tuple[np.ndarray, np.ndarray]:
-    """(N, h, w) bool masks and (N,) float32 scores of a model's ``pred_instances`` (as MMDetInstanceFn)."""
-    masks = instances.masks
-    masks = masks.cpu().numpy() if hasattr(masks, 'cpu') else np.asarray(masks)
-    return masks.astype(bool, copy=False), instances.scores.cpu().numpy()
-
-
-def sam_input_scale(test_cfg: dict, scale: float) -> float:
-    """The factor CenterSAM's SAM encodes an image at for the detector's factor ``scale`` (``CenterSAM._segment``):
-    ``scale * sam_diameter / diameter``."""
-    diameter = float(test_cfg['diameter'])
-    return scale * float(test_cfg.get('sam_diameter') or diameter) / diameter
+        return MMDetInstanceFn.masks_and_scores(self.predict_sample(image, prepared, options).pred_instances)
 
 
 def _mask_boxes(masks: np.ndarray) -> np.ndarray:
@@ -192,7 +179,7 @@ class CorrectionSession:
         mask_boxes = record['mask_boxes']
         nonempty = (mask_boxes[:, 2] > mask_boxes[:, 0])[:, None]
         scale = record['scale']
-        sam_scale = None if scale is None else sam_input_scale(self.model.test_cfg, scale)
+        sam_scale = None if scale is None else self.model.sam_scale(scale)
         return TileRecord(record['prompts'] + offset, np.asarray(record['scores'], np.float32),
                           np.where(nonempty, mask_boxes + offset, mask_boxes), record['masks'],
                           sam_scale or self.sam.input_scale, record['align'])

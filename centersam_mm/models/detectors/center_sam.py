@@ -296,10 +296,7 @@ class CenterSAM(BaseDetector):
         image = original_image(data_sample)
         boxes = instances.bboxes.to(device).float()
         det_scores = instances.scores.to(device)
-        sam_scale = None
-        if scale is not None:
-            sam_scale = scale * float(self.test_cfg.get('sam_diameter') or self.test_cfg['diameter']) \
-                / float(self.test_cfg['diameter'])
+        sam_scale = None if scale is None else self.sam_scale(scale)
         result = self.segmenter.segment(image, boxes, scale=sam_scale,
                                         align=data_sample.metainfo.get('tile_align'))
         scores, score_thr = det_scores, None
@@ -313,6 +310,12 @@ class CenterSAM(BaseDetector):
         out.mask_scores = result.iou_pred[keep]
         out.det_scores = det_scores[keep]
         return out
+
+    def sam_scale(self, scale: float) -> float:
+        """The factor SAM encodes an image at when the detector's is ``scale``: ``scale * sam_diameter /
+        diameter`` (nuclei reach the size each network was trained at)."""
+        diameter = float(self.test_cfg['diameter'])
+        return scale * float(self.test_cfg.get('sam_diameter') or diameter) / diameter
 
     def segmenter_state(self) -> Dict[str, Tensor]:
         """The segmenter's weights (keys as Meta's ``Sam``: image_encoder.* ...)."""
