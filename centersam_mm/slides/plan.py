@@ -100,7 +100,7 @@ def model_identity(fn: Any) -> Dict[str, Any]:
     the class and its simple attributes."""
     identity: Dict[str, Any] = {'class': type(fn).__name__}
     model = getattr(fn, 'model', None)
-    if model is not None:
+    if model is not None and hasattr(model, 'state_dict'):
         digest = hashlib.sha256()
         for name, tensor in sorted(model.state_dict().items()):
             digest.update(name.encode())

@@ -387,7 +387,7 @@ class SlideRun:
                         geo.write(('\n' if written == 0 else ',\n') + json.dumps(feature, separators=(',', ':')))
                     if writer is not None:
                         row = nucleus_row(NucleusCrop(label, rows, cols, mask), scores[k], image)
-                        writer.writerow(_level0_row(row, (x0, y0), factor))
+                        writer.writerow(_level0_row(row, crop, factor))
                     written += 1
             if geo is not None:
                 geo.write('\n]}\n')
@@ -473,13 +473,17 @@ def _scaled_geometry(geometry: dict, factor: float) -> dict:
     return dict(geometry, coordinates=scale(geometry['coordinates']))
 
 
-def _level0_row(row: dict, offset_xy: Tuple[int, int], factor: float) -> dict:
-    """A CSV row measured on a crop at ``offset_xy`` (level pixels), in level-0 pixels of the slide."""
+def _level0_row(row: dict, crop: NucleusCrop, factor: float) -> dict:
+    """A CSV row measured on a crop of the tile, with positions of ``crop`` (level pixels) in level-0 pixels of
+    the slide (computed as :func:`~centersam_mm.io.table.nucleus_row` computes them on a whole image)."""
     out = dict(row)
-    ox, oy = offset_xy
-    for key, shift in (('centroid_x', ox), ('centroid_y', oy), ('bbox_x', ox), ('bbox_y', oy)):
-        out[key] = round((row[key] + shift) * factor, 3) if factor != 1.0 else row[key] + shift
+    rows, cols = np.nonzero(crop.mask)
+    x0, y0 = crop.offset_xy
+    out['centroid_x'] = round((float(cols.mean()) + x0) * factor, 3)
+    out['centroid_y'] = round((float(rows.mean()) + y0) * factor, 3)
+    out['bbox_x'], out['bbox_y'] = x0, y0
     if factor != 1.0:
+        out['bbox_x'], out['bbox_y'] = round(x0 * factor, 3), round(y0 * factor, 3)
         out['bbox_width'] = round(row['bbox_width'] * factor, 3)
         out['bbox_height'] = round(row['bbox_height'] * factor, 3)
         out['area_px'] = round(row['area_px'] * factor ** 2, 3)
