@@ -2,6 +2,7 @@
 # Distributed inference: shard the inputs over N processes on this machine.
 #   tools/dist_infer.sh N INPUT... --out DIR [tools/infer.py options]
 # Process RANK of N takes files RANK::N of the sorted input list (no process group is needed);
+# the tiles of a whole-slide image are shared the same way (process 0 writes its outputs);
 # the outputs are the same as those of one `tools/infer.py` run. With --device cuda each process
 # uses GPU LOCAL_RANK. PYTHON selects the interpreter (default: .venv/bin/python if present, else python).
 set -euo pipefail

@@ -6,7 +6,7 @@ Usage::
         [--tile-size 1024 --tile-overlap 128] [--formats tif,png,geojson,csv,coco] [--recursive] [--overwrite]
         [--no-tissue-mask] [--slide auto|always|never]
 
-INPUT: image files (PNG, JPEG, TIFF), folders (``--recursive``: with sub-folders, mirrored under DIR) or glob
+INPUT: image files (PNG, JPEG, TIFF, SVS, NDPI), folders (``--recursive``: with sub-folders, mirrored under DIR) or glob
 patterns (quote them). Without ``--config`` the built-in CenterSAM model is used
 (``configs/centersam/centersam_r18-skip_sam-small_dsb2018-monuseg_cpu.py`` with
 ``checkpoints/centersam_r18-skip_sam-small_dsb2018-monuseg_cpu.pth``).

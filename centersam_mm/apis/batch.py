@@ -60,7 +60,8 @@ def is_slide_input(path: Path, mode: str = 'auto') -> bool:
     if mode == 'never':
         return False
     if mode == 'always':
-        return Path(path).suffix.lower() in ('.tif', '.tiff') and Path(path).is_file()
+        from ..io.readers import TIFF_EXTENSIONS
+        return Path(path).suffix.lower() in TIFF_EXTENSIONS and Path(path).is_file()
     from ..slides.reader import is_slide
     return is_slide(path)
 

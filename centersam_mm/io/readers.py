@@ -25,8 +25,8 @@ import numpy as np
 import tifffile
 
 PathLike = Union[str, Path]
-IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.tif', '.tiff')
-TIFF_EXTENSIONS = ('.tif', '.tiff')
+TIFF_EXTENSIONS = ('.tif', '.tiff', '.svs', '.ndpi')  # .svs (Aperio), .ndpi (Hamamatsu): TIFF-based slides
+IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg') + TIFF_EXTENSIONS
 PERCENTILES = (1.0, 99.8)
 MAX_CHANNELS = 8
 _PERCENTILE_SAMPLE = 4_000_000  # pixels sampled (evenly strided) to estimate the percentiles of big images

@@ -115,3 +115,25 @@ def test_fixed_cell_clahe_window_equals_the_whole_region():
         window = prepare_window(prepare, read, image.shape[:2], tile, 64)
         np.testing.assert_array_equal(window, whole[tile[0]:tile[1], tile[2]:tile[3]])
     assert not np.array_equal(whole, image)
+
+
+def test_channel_first_fluorescence_pyramid_and_svs_pixel_size(tmp_path):
+    rng = np.random.default_rng(0)
+    stack = rng.integers(0, 4000, (2, 1024, 1024), dtype=np.uint16)
+    stack[1, :, :512] = 0
+    with tifffile.TiffWriter(tmp_path / 'cyx.ome.tif') as tif:
+        tif.write(stack, subifds=1, tile=(256, 256), metadata={'axes': 'CYX', 'PhysicalSizeX': 650,
+                                                               'PhysicalSizeXUnit': 'nm'})
+        tif.write(stack[:, ::2, ::2], subfiletype=1, tile=(256, 256))
+    with SlideReader(tmp_path / 'cyx.ome.tif', channels=(2,)) as reader:
+        assert reader.shapes == [(1024, 1024), (512, 512)] and reader.pixel_size == pytest.approx(0.65)
+        region = reader.read_region(0, 0, 16, 500, 520)
+    assert region.shape == (16, 20, 3) and (region[..., 0] == region[..., 2]).all()  # channel 2 as grey
+    assert region[:, :12].max() == 0 and region[:, 12:].max() > 0
+    description = 'Aperio Image Library v12.0.15\n1024x1024 (256x256) RGB|AppMag = 20|MPP = 0.4990'
+    tifffile.imwrite(tmp_path / 'a.svs', np.zeros((1024, 1024, 3), np.uint8), tile=(256, 256),
+                     description=description)
+    with SlideReader(tmp_path / 'a.svs') as reader:
+        assert reader.pixel_size == pytest.approx(0.499)
+    from centersam_mm.io import collect_image_files
+    assert [path.name for path, _ in collect_image_files([tmp_path])] == ['a.svs', 'cyx.ome.tif']
