@@ -34,6 +34,31 @@ def _centroids_xy(label: np.ndarray) -> np.ndarray:
     return rows_cols[:, ::-1].reshape(-1, 2)
 
 
+def stain_offsets(signal: np.ndarray, label: np.ndarray, ring: int = 3, min_area: int = 20) -> np.ndarray:
+    """(K, 2) ``(dx, dy)`` of each nucleus of ``label`` (at least ``min_area`` pixels): the centroid of
+    ``signal`` (H, W; e.g. optical density) over the mask dilated by ``ring`` pixels (background pixels only,
+    not other nuclei), minus the mask's centroid. Positive: the stain lies right of / below the annotation.
+    Local by design (the ring), so smaller than the shift itself; use it to compare label sets."""
+    label = np.asarray(label)
+    out = []
+    for index, window in enumerate(ndimage.find_objects(label), start=1):
+        if window is None:
+            continue
+        y0, x0 = max(window[0].start - ring - 2, 0), max(window[1].start - ring - 2, 0)
+        crop = label[y0:window[0].stop + ring + 2, x0:window[1].stop + ring + 2]
+        mask = crop == index
+        if mask.sum() < min_area:
+            continue
+        region = ndimage.binary_dilation(mask, iterations=ring) & ((crop == 0) | mask)
+        weights = signal[y0:y0 + crop.shape[0], x0:x0 + crop.shape[1]] * region
+        if weights.sum() <= 0:
+            continue
+        rows, cols = np.mgrid[0:crop.shape[0], 0:crop.shape[1]]
+        out.append(((cols * weights).sum() / weights.sum() - (cols * mask).sum() / mask.sum(),
+                    (rows * weights).sum() / weights.sum() - (rows * mask).sum() / mask.sum()))
+    return np.asarray(out, dtype=np.float64).reshape(-1, 2)
+
+
 def mean_offset(offsets: np.ndarray) -> Tuple[float, float]:
     """Mean ``(dx, dy)`` of (M, 2) offsets (0, 0 when there are none)."""
     return (0.0, 0.0) if len(offsets) == 0 else tuple(float(v) for v in np.asarray(offsets).mean(0))
