@@ -208,3 +208,37 @@ def test_scale_aware_model_segments_the_matching_pyramid_level(dark_slide, tmp_p
     row = next(r for r in rows if int(r['id']) == label)
     assert float(row['centroid_x']) == pytest.approx(2 * xs.mean(), abs=1e-2)
     assert int(float(row['area_px'])) == 4 * xs.size
+
+
+def test_factor_from_the_slide_pixel_size_or_estimated_on_tissue(dark_slide):
+    """The slide's 0.5 µm/px against a model trained at 0.25 µm/px: factor 2 without estimating; without a model
+    pixel size, the median of the estimates on the tissue windows (here one per island)."""
+    from centersam_mm.slides import SlideReader
+    from centersam_mm.slides.plan import make_plan
+
+    class Model:
+        scale_aware = True
+
+        def __init__(self, test_cfg):
+            self.model = types.SimpleNamespace(test_cfg=test_cfg)
+            self.probed = []
+
+        def tile_align(self, scale):
+            return 16
+
+        def scale_for(self, image, prepared=None, options=None):
+            self.probed.append(image.shape)
+            return 1.0 + len(self.probed) / 10  # 1.1, 1.2, ...
+
+    with SlideReader(dark_slide[0]) as reader:
+        known = Model({'diameter': 10.0, 'pixel_size': 0.25})
+        plan = make_plan(reader, known, {}, 1024, 128, True, 'x')
+        assert plan.scale == pytest.approx(2.0) and plan.level == 0 and known.probed == []
+        assert plan.scale_source.startswith('slide pixel size 0.5')
+        estimated = Model({'diameter': 10.0})
+        plan = make_plan(reader, estimated, {}, 1024, 128, True, 'x')
+    # each island's region (the tight box of its disks) probed as itself (most tissue first)
+    assert len(plan.regions) == 4 and all(y1 - y0 <= 700 and x1 - x0 <= 600 for y0, y1, x0, x1 in plan.regions)
+    assert sorted(estimated.probed) == sorted((y1 - y0, x1 - x0, 3) for y0, y1, x0, x1 in plan.regions)
+    assert plan.probe_scales == pytest.approx([1.1, 1.2, 1.3, 1.4])
+    assert plan.scale == pytest.approx(1.25) and plan.align == 16
