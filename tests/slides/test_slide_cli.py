@@ -101,3 +101,19 @@ def test_default_model_island_on_a_slide_equals_the_island_alone(tmp_path):
     assert labels[:1111].max() == 0 and labels[1711:].max() == 0  # nothing on the white glass
     assert alone.num_nuclei > 50
     assert instance_metrics(alone.labels, crop)['f1_05'] >= 0.99
+
+
+def test_every_process_takes_every_slide_and_its_share_of_the_other_images(dark_slide, tmp_path):
+    from centersam_mm.apis.batch import is_slide_input, shard_inputs
+    for name in ('a.png', 'b.png', 'c.png'):
+        cv2.imwrite(str(tmp_path / name), np.zeros((8, 8), np.uint8))
+    files = [(tmp_path / 'a.png', Path('a.png')), (dark_slide[0], Path('dark.ome.tif')),
+             (tmp_path / 'b.png', Path('b.png')), (tmp_path / 'c.png', Path('c.png'))]
+    names = lambda items: [relative.name for _, relative in items]  # noqa: E731
+    assert names(shard_inputs(files, 0, 2)) == ['a.png', 'dark.ome.tif', 'c.png']
+    assert names(shard_inputs(files, 1, 2)) == ['dark.ome.tif', 'b.png']
+    assert names(shard_inputs(files, 1, 2, 'never')) == ['dark.ome.tif', 'c.png']  # 4 ordinary images: 1, 3
+    assert is_slide_input(dark_slide[0]) and not is_slide_input(dark_slide[0], 'never')
+    assert not is_slide_input(tmp_path / 'a.png', 'always')
+    with pytest.raises(ValueError):
+        is_slide_input(dark_slide[0], 'sometimes')
