@@ -7,7 +7,8 @@ Steps (:func:`make_plan`):
    ``--pixel-size``, ``--diameter``); the slide's own pixel size when the model records the pixel size it was
    trained at (``test_cfg.pixel_size``); else the median of the model's estimates on up to ``SCALE_PROBES``
    tissue windows (each estimated as the ordinary path estimates an image: a region that fits in one probe is
-   probed as that region cut out; larger regions on their ``PROBE_SIDE``² windows with the most tissue);
+   probed as that region cut out; larger regions on their ``PROBE_SIDE``² windows with the most tissue),
+   rounded to ``FACTOR_DIGITS`` significant digits (:func:`round_factor`);
 3. the level (:func:`~centersam_mm.slides.reader.choose_level`) and the factor for its pixels;
 4. tissue regions at that level (:mod:`~centersam_mm.slides.tissue`; the whole level with ``tissue=False``);
 5. each region's tiles (:func:`~centersam_mm.utils.tile_grid.make_tiles`, anchored at the region's top-left
@@ -30,6 +31,7 @@ from .tissue import TissueRule, mask_boxes, merge_boxes, refine_box, tissue_mask
 PLAN_VERSION = 1
 SCALE_PROBES = 5      # tissue windows the factor is estimated on (median)
 PROBE_SIDE = 1024     # side of a probe window in level-0 pixels (the ordinary path's central probe crop)
+FACTOR_DIGITS = 4     # significant digits of an estimated slide factor
 
 
 @dataclass
@@ -88,6 +90,12 @@ class SlidePlan:
         data['regions'] = [tuple(region) for region in data['regions']]
         data['tiles'] = [tuple(tile) for tile in data['tiles']]
         return cls(**data)
+
+
+def round_factor(scale: float, digits: int = FACTOR_DIGITS) -> float:
+    """``scale`` rounded to ``digits`` significant digits: processes with other thread counts (torchrun gives
+    each one thread) estimate factors that differ in their last bits, and the rounded factor is the same."""
+    return float(f'{scale:.{digits}g}')
 
 
 def fingerprint(parts: Dict[str, Any]) -> str:
@@ -221,7 +229,7 @@ def make_plan(reader: SlideReader, fn: Any, options: Dict[str, Any], tile_size: 
             if not probe_scales:
                 raise ValueError('no tissue to estimate the nucleus scale on: give --scale, --diameter or '
                                  '--pixel-size')
-            scale0 = float(np.median(probe_scales))
+            scale0 = round_factor(float(np.median(probe_scales)))
             source = f'median of {len(probe_scales)} estimates on tissue'
     level = choose_level(reader.downsamples, scale0)
     downsample = reader.downsamples[level]

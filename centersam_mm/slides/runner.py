@@ -57,6 +57,7 @@ WORK_SUFFIX = '_slide_work'
 OVERLAY_SIDE = 4096
 WAIT_SECONDS = 6 * 3600  # longest wait of one process for another (plan, tiles)
 _POLL = 0.5
+TILE_PATTERN = '[0-9]*.npz'  # finished tiles (a killed write leaves a hidden '.<name>.*.tmp.npz', not counted)
 
 
 @dataclass
@@ -191,10 +192,12 @@ class SlideRun:
             plan = make_plan(reader, seg.instance_fn, dict(seg.options), seg.tile_size, seg.tile_overlap,
                              self.tissue, identity)
         elif self.tiles_dir.is_dir():
-            self.say(f'{self.path}: resuming, {len(list(self.tiles_dir.glob("*.npz")))} of {len(plan.tiles)} '
+            self.say(f'{self.path}: resuming, {len(list(self.tiles_dir.glob(TILE_PATTERN)))} of {len(plan.tiles)} '
                      'tiles done')
         plan.launch_id = launch_id()
         self.tiles_dir.mkdir(parents=True, exist_ok=True)
+        for stale in self.tiles_dir.glob('.*.tmp.npz'):  # tiles being written when a run was killed
+            stale.unlink(missing_ok=True)
         with atomic_open(plan_path, 'w', encoding='utf-8') as stream:
             stream.write(plan.to_json())
         self._write_progress(plan, 'segmenting')
@@ -281,7 +284,7 @@ class SlideRun:
         if status == 'done':
             self._done_count = len(plan.tiles)
         elif now - self._counted_at > 5 or status != 'segmenting':  # list the folder at most every 5 s
-            self._done_count = len(list(self.tiles_dir.glob('*.npz'))) if self.tiles_dir.is_dir() else 0
+            self._done_count = len(list(self.tiles_dir.glob(TILE_PATTERN))) if self.tiles_dir.is_dir() else 0
             self._counted_at = now
         done = self._done_count
         data = dict(slide=str(self.path), status=status, tiles_total=len(plan.tiles), tiles_done=done,

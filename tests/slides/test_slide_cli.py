@@ -84,8 +84,9 @@ def test_dist_infer_two_processes_share_one_slide(dark_slide, tmp_path):
 @pytest.mark.skipif(not DEFAULT_CHECKPOINT.is_file() or not MONUSEG_IMAGE.is_file(),
                     reason='default checkpoint or MoNuSeg test image missing')
 def test_default_model_island_on_a_slide_equals_the_island_alone(tmp_path):
-    """One 600x600 H&E island on a white 2500² slide: the slide's factor is the island's own estimate, and its
-    labels are the island's segmented alone as an ordinary image."""
+    """One 600x600 H&E island on a white 2500² slide (0.25 µm/px): the slide's factor is the island's (from the
+    pixel size when the model records its own, as ``--pixel-size 0.25`` gives the island alone; else the island's
+    own estimate, rounded), and its labels are the island's segmented alone as an ordinary image."""
     from centersam_mm.apis import NucleusSegmenter
     from centersam_mm.evaluation.functional.instance_metrics import instance_metrics
     island = cv2.cvtColor(cv2.imread(str(MONUSEG_IMAGE)), cv2.COLOR_BGR2RGB)[200:800, 200:800].copy()
@@ -94,8 +95,13 @@ def test_default_model_island_on_a_slide_equals_the_island_alone(tmp_path):
     out = tmp_path / 'out'
     assert infer_tool.main([str(path), '--out', str(out), '--formats', 'tif']) == 0
     progress = json.loads((out / 'he.ome_progress.json').read_text())
-    alone = NucleusSegmenter().predict_rgb(island)
-    assert progress['summary']['tiles_segmented'] == 1 and progress['scale'] == pytest.approx(alone.scale)
+    segmenter = NucleusSegmenter()
+    if segmenter.instance_fn.model.test_cfg.get('pixel_size'):
+        assert progress['scale_source'].startswith('slide pixel size 0.25')
+        segmenter = NucleusSegmenter(pixel_size=0.25)
+    alone = segmenter.predict_rgb(island)
+    assert progress['summary']['tiles_segmented'] == 1
+    assert progress['scale'] == pytest.approx(alone.scale, rel=1e-3)  # an estimate is rounded to 4 digits
     labels = read_label_level(out / 'he.ome_labels.ome.zarr')
     crop = labels[1111:1711, 777:1377]
     assert labels[:1111].max() == 0 and labels[1711:].max() == 0  # nothing on the white glass

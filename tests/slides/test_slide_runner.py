@@ -125,8 +125,12 @@ def test_interrupted_run_resumes_to_the_same_result(dark_slide, tmp_path, monkey
     assert len(list((out / f'{STEM}_slide_work' / 'tiles').glob('*.npz'))) == 2
     progress = json.loads((out / f'{STEM}_progress.json').read_text())
     assert progress['status'] == 'segmenting' and progress['tiles_done'] == 2
+    # a tile being written when the process died leaves a hidden temporary file: not a finished tile
+    stale = out / f'{STEM}_slide_work' / 'tiles' / '.000002.npz.abcd.tmp.npz'
+    stale.write_bytes(b'half a tile')
     # stopped again after 3 more tiles (max_tiles), then to the end
     stopped = run_slide(path, out, small_tiles(), max_tiles=3)
+    assert not stale.exists()
     assert stopped.status == 'stopped' and stopped.tiles_segmented == 3
     said = []
     finished = run_slide(path, out, small_tiles(), say=said.append)

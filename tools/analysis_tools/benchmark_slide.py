@@ -9,7 +9,8 @@ the 30 training images, in sorted order) on a jittered grid, the rest white. The
    estimates it is the median of);
 2. each island segmented alone as an ordinary image, in this process (``NucleusSegmenter().predict_rgb``):
    with its own estimated factor (the default, what the issue's acceptance compares with) and with the slide's
-   factor (``scale=``; the same computation as the slide's region, so it isolates the slide machinery); the
+   factor (``scale=``, or ``pixel_size=0.25`` when the slide's factor came from its pixel size: the same
+   computation as the slide's region, so it isolates the slide machinery); the
    object F1 (IoU 0.5, :func:`centersam_mm.evaluation.functional.instance_metrics`) between the slide's labels
    (read back with zarr) and each reference, per island and pooled;
 3. ``--check-resume``: the run again in a fresh folder, killed (SIGKILL) once about half of its tiles are done,
@@ -46,6 +47,7 @@ from centersam_mm.slides.synthetic import Island, grid_positions, write_island_s
 IMAGE_GLOBS = (str(REPO / 'data' / 'monuseg_test' / 'images' / '*.png'),
                str(REPO.parent / 'shared' / 'data' / 'monuseg' / 'MoNuSegTrainingData' / 'images' / '*.png'))
 ISLAND = 1000
+PIXEL_SIZE = 0.25  # µm per pixel written in the slide's metadata (MoNuSeg's 40x)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -91,7 +93,7 @@ def make_slide(args: argparse.Namespace) -> Tuple[Path, List[Island], List[str]]
     if args.rewrite or not path.exists():
         args.work_dir.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
-        levels = write_island_slide(path, shape, islands, compression=args.compression)
+        levels = write_island_slide(path, shape, islands, pixel_size=PIXEL_SIZE, compression=args.compression)
         print(f'wrote {path} ({path.stat().st_size / 2 ** 20:.0f} MiB, levels {levels}) in '
               f'{time.perf_counter() - start:.0f} s', flush=True)
     return path, islands, [name for name, _ in images]
@@ -128,7 +130,7 @@ def killed_run(command: List[str], out: Path, stem: str, log: Path, fraction: fl
                 total = json.loads(progress.read_text())['tiles_total']
             except (OSError, ValueError, KeyError):
                 total = None
-            done = len(list(tiles.glob('*.npz'))) if tiles.is_dir() else 0
+            done = len(list(tiles.glob('[0-9]*.npz'))) if tiles.is_dir() else 0
             if total and done >= fraction * total:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
@@ -153,7 +155,7 @@ def outputs_digest(out: Path, stem: str) -> Dict[str, str]:
 
 
 def compare_islands(out: Path, stem: str, islands: List[Island], names: List[str], args: argparse.Namespace,
-                    slide_scale: Optional[float]) -> Dict[str, dict]:
+                    slide_scale: Optional[float], pixel_size: Optional[float] = None) -> Dict[str, dict]:
     """Object F1 between the slide's labels and each island segmented alone (see the module docstring)."""
     import zarr
     from centersam_mm.apis import NucleusSegmenter
@@ -166,7 +168,10 @@ def compare_islands(out: Path, stem: str, islands: List[Island], names: List[str
     for kind in kinds:
         if kind == 'slide' and slide_scale is None:  # a model without a factor: 'own' is the only reference
             continue
-        segmenter = NucleusSegmenter(model, scale=slide_scale if kind == 'slide' else None)
+        if kind == 'slide' and pixel_size:  # the slide's factor came from its pixel size: give the islands that
+            segmenter = NucleusSegmenter(model, pixel_size=pixel_size)
+        else:
+            segmenter = NucleusSegmenter(model, scale=slide_scale if kind == 'slide' else None)
         per_island = []
         for island, name in zip(islands[:count], names[:count]):
             start = time.perf_counter()
@@ -204,7 +209,9 @@ def main(argv=None) -> int:
                          scale_source=progress['scale_source'], probe_scales=progress['probe_scales'])
     print(f'run: {json.dumps(report["run"])}', flush=True)
     digest = outputs_digest(out, stem)
-    report['references'] = compare_islands(out, stem, islands, names, args, progress['summary']['scale'])
+    from_pixel_size = progress['scale_source'].startswith('slide pixel size')
+    report['references'] = compare_islands(out, stem, islands, names, args, progress['summary']['scale'],
+                                           PIXEL_SIZE if from_pixel_size else None)
     if args.check_resume:
         resumed = args.work_dir / 'resumed'
         _clean(resumed)
