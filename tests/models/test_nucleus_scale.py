@@ -112,3 +112,9 @@ def test_probe_window_is_central_and_bounded():
     assert probe_window(3000, 1500) == (988, 2012, 238, 1262)
     y0, y1, x0, x1 = probe_window(3000, 1500)
     assert y1 - y0 == 1024 and x1 - x0 == 1024 and math.isclose((y0 + y1) / 2, 1500, abs_tol=1)
+
+
+def test_scale_gain_aims_at_larger_boxes():
+    """With scale_gain 1.1 the search looks for boxes of 44 px instead of 40: 10-px nuclei get factor 4.4."""
+    assert estimate_scale(_honest_detector(10.0, []), dict(CFG, scale_gain=1.1)) == pytest.approx(4.4)
+    assert estimate_scale(_honest_detector(10.0, []), dict(SWEEP, scale_gain=1.1)) == pytest.approx(4.4)

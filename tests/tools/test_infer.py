@@ -1,6 +1,5 @@
 """tools/infer.py and tools/dist_infer.sh as a user runs them (stub model unless the checkpoint exists)."""
 import csv
-import importlib.util
 import json
 import os
 import shutil
@@ -12,21 +11,15 @@ import cv2
 import numpy as np
 import pytest
 import tifffile
+from _tool_loader import load_tool
+
+from centersam_mm.apis.segmenter import DEFAULT_CHECKPOINT as DEFAULT_CHECKPOINT_NAME
+from centersam_mm.apis.segmenter import find_repo_file
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_IMAGES = sorted((REPO / 'demo').glob('*.png'))
-DEFAULT_CHECKPOINT = REPO / 'checkpoints' / 'centersam_r18_sam-small_dsb2018_cpu.pth'
-
-
-def _load_infer_tool():
-    """tools/infer.py as a module (tools/ is not a package)."""
-    spec = importlib.util.spec_from_file_location('infer_tool', REPO / 'tools' / 'infer.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-infer_tool = _load_infer_tool()
+DEFAULT_CHECKPOINT = find_repo_file(DEFAULT_CHECKPOINT_NAME)
+infer_tool = load_tool('infer.py')
 
 
 @pytest.fixture

@@ -105,8 +105,14 @@ def estimate_scale(detect: Callable[[float], Tuple[Tensor, Tensor]], test_cfg: d
         detect: ``scale -> (boxes (N, 4) XYXY in original pixels, scores (N,))`` on the image (or its probe crop).
         test_cfg: the model's ``diameter`` and ``prior_diameter``, and the options above.
         start: where ``'iterate'`` starts instead of the first guess (a size regressor's prediction).
+
+    ``scale_gain`` (default 1) multiplies the factor the search aims at (it looks for boxes of ``scale_gain x
+    diameter``): a model whose boxes are larger than its nuclei's masks is given its factor ``scale_gain`` up.
     """
     search = test_cfg.get('scale_search', 'iterate')
+    gain = float(test_cfg.get('scale_gain', 1.0))
+    if gain != 1.0:  # aim at boxes of gain x the trained diameter (the detector's boxes run larger than masks)
+        test_cfg = dict(test_cfg, diameter=float(test_cfg['diameter']) * gain, scale_gain=1.0)
     if search not in ('iterate', 'sweep'):
         raise ValueError(f"test_cfg.scale_search must be 'iterate' or 'sweep', not {search!r}")
     if search == 'iterate':

@@ -3,7 +3,7 @@ import importlib.util
 from pathlib import Path
 from types import ModuleType
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def load_tool(relative_path: str) -> ModuleType:
