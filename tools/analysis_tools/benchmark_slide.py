@@ -189,7 +189,8 @@ def compare_islands(out: Path, stem: str, islands: List[Island], names: List[str
                              identical_islands=sum(m['f1_05'] == 1.0 and m['n_gt'] == m['n_pred']
                                                    for m in per_island),
                              islands=[dict(name=m['name'], scale=m['scale'], f1=round(m['f1_05'], 4),
-                                           alone=int(m['n_gt']), slide=int(m['n_pred'])) for m in per_island])
+                                           alone=int(m['n_gt']), slide=int(m['n_pred']), seconds=m['seconds'])
+                                      for m in per_island])
     return results
 
 
