@@ -1,5 +1,4 @@
 """Slides through tools/infer.py and tools/dist_infer.sh, and one accuracy check with the default model."""
-import importlib.util
 import json
 import os
 import subprocess
@@ -10,23 +9,18 @@ import cv2
 import numpy as np
 import pytest
 
+from _tool_loader import load_tool
+
+from centersam_mm.apis.segmenter import DEFAULT_CHECKPOINT as DEFAULT_CHECKPOINT_NAME
+from centersam_mm.apis.segmenter import find_repo_file
 from centersam_mm.slides import read_label_level
 from centersam_mm.slides.synthetic import Island, write_island_slide
 
 REPO = Path(__file__).resolve().parents[2]
 STEM = 'dark.ome'
-DEFAULT_CHECKPOINT = REPO / 'checkpoints' / 'centersam_r18-skip_sam-small_dsb2018-monuseg_cpu.pth'
-MONUSEG_IMAGE = REPO / 'data' / 'monuseg_test' / 'images' / 'TCGA-AC-A2FO-01A-01-TS1.png'
-
-
-def _load_infer_tool():
-    spec = importlib.util.spec_from_file_location('infer_tool_slides', REPO / 'tools' / 'infer.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-infer_tool = _load_infer_tool()
+DEFAULT_CHECKPOINT = find_repo_file(DEFAULT_CHECKPOINT_NAME)
+MONUSEG_IMAGE = Path(os.environ.get('CENTERSAM_SHARED_DATA', REPO.parent / 'shared' / 'data')) / 'monuseg' / 'MoNuSegTestData' / 'TCGA-AC-A2FO-01A-01-TS1.tif'
+infer_tool = load_tool('infer.py')
 
 
 def _outputs(out: Path) -> tuple:
