@@ -126,6 +126,20 @@ class LabelMapStitcher:
         return total
 
 
+def tile_label_map(instance_fn: InstanceFn, image: np.ndarray, prepared: Optional[np.ndarray] = None,
+                   options: Optional[dict] = None, score_thr: float = 0.0,
+                   min_area: int = 0) -> Tuple[np.ndarray, np.ndarray]:
+    """One tile through the instance function (``fn(image)``, ``fn(image, prepared)`` or ``fn(image, prepared,
+    options)``, as given) and :func:`instances_to_labels`: (h, w) label map and the score of each label."""
+    if options is not None:
+        instances, scores = instance_fn(image, prepared, options)
+    elif prepared is not None:
+        instances, scores = instance_fn(image, prepared)
+    else:
+        instances, scores = instance_fn(image)
+    return instances_to_labels(instances, scores, score_thr, min_area)
+
+
 def segment_tiled(image: np.ndarray, instance_fn: InstanceFn, tile_size: Optional[int] = 1024,
                   overlap: int = 128, score_thr: float = 0.0, min_area: int = 0,
                   on_tile_done: Optional[Callable[[], None]] = None, align: Optional[int] = None,
@@ -151,14 +165,8 @@ def segment_tiled(image: np.ndarray, instance_fn: InstanceFn, tile_size: Optiona
         tile_image = np.ascontiguousarray(image[tile.y0:tile.y1, tile.x0:tile.x1])
         tile_prepared = None if prepared is None else np.ascontiguousarray(prepared[tile.y0:tile.y1,
                                                                                     tile.x0:tile.x1])
-        if options is not None:
-            instances, scores = instance_fn(tile_image, tile_prepared, options)
-        elif tile_prepared is not None:
-            instances, scores = instance_fn(tile_image, tile_prepared)
-        else:
-            instances, scores = instance_fn(tile_image)
-        tile_labels, tile_scores = instances_to_labels(instances, scores, score_thr, min_area)
-        del instances
+        tile_labels, tile_scores = tile_label_map(instance_fn, tile_image, tile_prepared, options, score_thr,
+                                                  min_area)
         stitcher.add_tile(tile, tile_labels, tile_scores)
         if on_tile_done is not None:
             on_tile_done()

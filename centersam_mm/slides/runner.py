@@ -40,7 +40,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import numpy as np
 from scipy import ndimage
 
-from ..apis.tiling import instances_to_labels
+from ..apis.tiling import tile_label_map
 from ..io.atomic import atomic_open, atomic_path
 from ..io.geojson import OBJECT_TYPES, nucleus_feature
 from ..io.labels import NucleusCrop
@@ -248,14 +248,7 @@ class SlideRun:
             options = dict(seg.options, nucleus_scale=plan.scale)
             if multi:
                 options['tile_align'] = plan.align
-        if options is not None:
-            instances, scores = fn(image, prepared, options)
-        elif prepared is not None:
-            instances, scores = fn(image, prepared)
-        else:
-            instances, scores = fn(image)
-        labels, label_scores = instances_to_labels(instances, scores, seg.score_thr, seg.min_area)
-        del instances
+        labels, label_scores = tile_label_map(fn, image, prepared, options, seg.score_thr, seg.min_area)
         return _owned_nuclei(labels, label_scores, tile, (ry0 + tile.y0, rx0 + tile.x0))
 
     def _prepared_region(self, reader: SlideReader, plan: SlidePlan, region: int) -> Optional[np.ndarray]:
