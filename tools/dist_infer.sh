@@ -3,7 +3,9 @@
 #   tools/dist_infer.sh N INPUT... --out DIR [tools/infer.py options]
 # Process RANK of N takes files RANK::N of the sorted input list (no process group is needed);
 # the tiles of a whole-slide image are shared the same way (process 0 writes its outputs);
-# the outputs are the same as those of one `tools/infer.py` run. With --device cuda each process
+# the outputs are the same as those of one `tools/infer.py` run (byte for byte when each process runs as many
+# threads as that run, e.g. OMP_NUM_THREADS=2; with torchrun's 1 thread a model's scores may differ in their
+# last printed digit and its masks in a few pixels). With --device cuda each process
 # uses GPU LOCAL_RANK. PYTHON selects the interpreter (default: .venv/bin/python if present, else python).
 set -euo pipefail
 if [ $# -lt 2 ]; then
