@@ -134,7 +134,7 @@ def _probe_diameter(boxes: Tensor, scores: Tensor, scale: float, test_cfg: dict)
     return diameter
 
 
-def _first_guess(test_cfg: dict) -> float:
+def first_guess(test_cfg: dict) -> float:
     """``diameter / prior_diameter``: the factor of an image whose nuclei have the training images' median size."""
     target = float(test_cfg['diameter'])
     return clip_scale(target / float(test_cfg.get('prior_diameter') or target))
@@ -145,7 +145,7 @@ def _iterate_scale(detect: Callable[[float], Tuple[Tensor, Tensor]], test_cfg: d
     """The ``'iterate'`` search of :func:`estimate_scale`; ``None`` when it must fall back to the sweep."""
     target = float(test_cfg['diameter'])
     tolerance = math.log(float(test_cfg.get('scale_tolerance', 1.15)))
-    scale = clip_scale(start) if start else _first_guess(test_cfg)
+    scale = clip_scale(start) if start else first_guess(test_cfg)
     for _ in range(int(test_cfg.get('scale_iterations', 3))):
         boxes, scores = detect(scale)
         diameter = _probe_diameter(boxes, scores, scale, test_cfg)
@@ -182,7 +182,7 @@ def _quality(scores: Tensor, test_cfg: dict) -> float:
 def _sweep_scale(detect: Callable[[float], Tuple[Tensor, Tensor]], test_cfg: dict) -> float:
     """The ``'sweep'`` search of :func:`estimate_scale`."""
     target = float(test_cfg['diameter'])
-    best, best_quality = _first_guess(test_cfg), -1.0
+    best, best_quality = first_guess(test_cfg), -1.0
     for scale in probe_scales(test_cfg):
         boxes, scores = detect(scale)
         diameter = _probe_diameter(boxes, scores, scale, test_cfg)
@@ -192,11 +192,6 @@ def _sweep_scale(detect: Callable[[float], Tuple[Tensor, Tensor]], test_cfg: dic
         if quality > best_quality:
             best, best_quality = clip_scale(target / diameter), quality
     return best
-
-
-def first_guess(test_cfg: dict) -> float:
-    """The estimate's first guess (public for size regressors, which look at the image at this factor)."""
-    return _first_guess(test_cfg)
 
 
 def probe_window(height: int, width: int, side: int = PROBE_SIDE) -> Tuple[int, int, int, int]:
