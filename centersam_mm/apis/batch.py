@@ -18,7 +18,7 @@ from mmengine.utils import ProgressBar
 
 from ..io import (ImageReadError, write_coco_results, write_geojson, write_label_tiff, write_nuclei_csv,
                   write_overlay_png)
-from ..io.readers import read_image
+from ..io.readers import read_image, read_pixel_size
 from .result import NucleusResult
 from .segmenter import NucleusSegmenter
 
@@ -209,11 +209,14 @@ def _segment_one(path: Path, paths: Dict[str, Path], segmenter: NucleusSegmenter
     try:
         image = read_image(path, segmenter.channels)
         on_tile_done = reporter.tile_bar(str(path), segmenter.num_tiles(*image.shape[:2]))
-        result = segmenter.predict_rgb(image, on_tile_done)
+        pixel_size = read_pixel_size(path)
+        result = segmenter.predict_rgb(image, on_tile_done, pixel_size)
         write_outputs(result, image, paths, object_type)
     except PER_IMAGE_ERRORS as error:
         return ImageOutcome(path, 'failed', message=f'FAILED: {type(error).__name__}: {error}')
-    scale = '' if result.scale is None else f' (scale {result.scale:.3g})'
+    from_file = not segmenter.options and 'pixel_size' in segmenter.options_for(pixel_size)
+    scale = '' if result.scale is None else \
+        f' (scale {result.scale:.3g}{f" from its pixel size {pixel_size:.4g} µm/px" if from_file else ""})'
     return ImageOutcome(path, 'done', result.num_nuclei, message=scale)
 
 

@@ -21,7 +21,7 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ..io.readers import read_image, to_rgb_uint8
+from ..io.readers import read_image, read_pixel_size, to_rgb_uint8
 from .result import NucleusResult
 from .stub import ThresholdSegmenter
 from .tiling import InstanceFn, make_tiles, segment_tiled
@@ -86,6 +86,12 @@ class MMDetInstanceFn:
     def scale_aware(self) -> bool:
         """True for models that resize each image to their nuclei's trained size (``test_cfg.diameter``)."""
         return bool(getattr(self.model, 'scale_aware', False))
+
+    @property
+    def pixel_size(self) -> Optional[float]:
+        """µm per pixel at the detector's input the model was trained at (``test_cfg.pixel_size``), if known."""
+        test_cfg = getattr(self.model, 'test_cfg', None) or {}
+        return test_cfg.get('pixel_size') or None
 
     @property
     def stride(self) -> int:
@@ -293,36 +299,49 @@ class NucleusSegmenter:
 
     def predict(self, images: Union[ImageInput, Sequence[ImageInput]],
                 on_tile_done: Optional[Callable[[], None]] = None) -> Union[NucleusResult, List[NucleusResult]]:
-        """Segment one image (array of any supported layout/dtype, or a file path) or a list of them."""
+        """Segment one image (array of any supported layout/dtype, or a file path) or a list of them.
+
+        A file's recorded pixel size (:func:`~centersam_mm.io.readers.read_pixel_size`) sets the factor when the
+        segmenter has no ``scale``, ``diameter`` or ``pixel_size`` of its own (see :meth:`options_for`)."""
         if isinstance(images, (list, tuple)):
             return [self.predict(image, on_tile_done) for image in images]
-        image = read_image(images, self.channels) if isinstance(images, (str, Path)) \
-            else to_rgb_uint8(images, self.channels)
-        return self.predict_rgb(image, on_tile_done)
+        if isinstance(images, (str, Path)):
+            return self.predict_rgb(read_image(images, self.channels), on_tile_done, read_pixel_size(images))
+        return self.predict_rgb(to_rgb_uint8(images, self.channels), on_tile_done)
 
-    def predict_rgb(self, image: np.ndarray, on_tile_done: Optional[Callable[[], None]] = None) -> NucleusResult:
-        """Segment an (H, W, 3) RGB uint8 image (tiled when a side exceeds ``tile_size``).
+    def options_for(self, pixel_size: Optional[float] = None) -> dict:
+        """The per-image options: the segmenter's own, or, when it has none and the model knows the pixel size it
+        was trained at, the image's ``pixel_size`` (µm/px, e.g. recorded in its file)."""
+        if pixel_size is None or self.options or not getattr(self.instance_fn, 'pixel_size', None):
+            return dict(self.options)
+        return dict(pixel_size=float(pixel_size))
+
+    def predict_rgb(self, image: np.ndarray, on_tile_done: Optional[Callable[[], None]] = None,
+                    pixel_size: Optional[float] = None) -> NucleusResult:
+        """Segment an (H, W, 3) RGB uint8 image (tiled when a side exceeds ``tile_size``); ``pixel_size``: the
+        image's µm per pixel where known (used as :meth:`options_for` says).
 
         A scale-aware model's factor is chosen once for the whole image (:meth:`MMDetInstanceFn.scale_for`) and
         given to every tile, whose starts lie on the detector's pixel grid at that factor. When tiled, the
         model's whole-image steps (CLAHE) run once on the whole image first (:meth:`MMDetInstanceFn.prepare`),
         so every tile is equalised as in the whole image.
         """
-        fn = self.instance_fn
+        fn, options = self.instance_fn, self.options_for(pixel_size)
         if getattr(fn, 'scale_aware', False) and self.num_tiles(*image.shape[:2]) == 1:
-            return self._predict_one_tile(image, on_tile_done)
+            return self._predict_one_tile(image, on_tile_done, options)
         prepared = None
         if self.num_tiles(*image.shape[:2]) > 1 and hasattr(fn, 'prepare'):
             prepared = fn.prepare(image)
-        scale = fn.scale_for(image, prepared, self.options) if getattr(fn, 'scale_aware', False) else None
+        scale = fn.scale_for(image, prepared, options) if getattr(fn, 'scale_aware', False) else None
         align = None if scale is None else fn.tile_align(scale)
-        options = None if scale is None else dict(self.options, nucleus_scale=scale, tile_align=align)
+        tile_options = None if scale is None else dict(options, nucleus_scale=scale, tile_align=align)
         result = segment_tiled(image, fn, self.tile_size, self.tile_overlap, self.score_thr, self.min_area,
-                               on_tile_done, align, prepared, options)
+                               on_tile_done, align, prepared, tile_options)
         result.scale = scale
         return result
 
-    def _predict_one_tile(self, image: np.ndarray, on_tile_done: Optional[Callable[[], None]]) -> NucleusResult:
+    def _predict_one_tile(self, image: np.ndarray, on_tile_done: Optional[Callable[[], None]],
+                          options: dict) -> NucleusResult:
         """An image that is one tile: the model chooses (or estimates) its factor itself, in the same pass, on
         the same central crop :meth:`MMDetInstanceFn.scale_for` looks at, and may reuse the estimate's last
         detector run as its detections."""
@@ -335,7 +354,7 @@ class NucleusSegmenter:
             return fn.masks_and_scores(sample.pred_instances)
 
         result = segment_tiled(image, run, self.tile_size, self.tile_overlap, self.score_thr, self.min_area,
-                               on_tile_done, None, None, dict(self.options))
+                               on_tile_done, None, None, options)
         result.scale = used.get('scale')
         return result
 

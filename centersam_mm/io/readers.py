@@ -16,6 +16,7 @@ Layout (applied by :func:`to_rgb_uint8`, after reading):
   which keeps the colour balance) map to 0 and 255, clipped.
 """
 import glob
+import re
 import warnings
 from pathlib import Path
 from typing import Iterable, List, Optional, Sequence, Tuple, Union
@@ -30,6 +31,10 @@ IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg') + TIFF_EXTENSIONS
 PERCENTILES = (1.0, 99.8)
 MAX_CHANNELS = 8
 _PERCENTILE_SAMPLE = 4_000_000  # pixels sampled (evenly strided) to estimate the percentiles of big images
+UM_PER_UNIT = {'nm': 1e-3, 'µm': 1.0, 'um': 1.0, 'micron': 1.0, 'mm': 1e3, 'cm': 1e4, 'm': 1e6}
+# pixel sizes outside this range (µm/px) are read as placeholders (72 or 300 dpi of a desktop program), not
+# as a microscope's sampling: light microscopy images lie between ~0.05 (100x oil) and ~20 µm/px (macro scans)
+PIXEL_SIZE_RANGE = (0.01, 50.0)
 
 
 class ImageReadError(Exception):
@@ -62,6 +67,67 @@ def read_image(path: PathLike, channels: Optional[Sequence[int]] = None) -> np.n
         image, is_rgb = _read_tiff(path)
         return to_rgb_uint8(image, channels, rgba=is_rgb)
     return to_rgb_uint8(_read_with_opencv(path), channels, rgba=True)
+
+
+def read_pixel_size(path: PathLike) -> Optional[float]:
+    """µm per pixel recorded in an ordinary image file, or ``None`` (see :func:`tiff_pixel_size`).
+
+    Only TIFFs carry it here (PNG/JPEG ``pHYs``/JFIF densities are display settings in practice); TIFF resolution
+    in inches is not trusted for ordinary images either (72/96/300 dpi placeholders of desktop programs).
+    """
+    path = Path(path)
+    if path.suffix.lower() not in TIFF_EXTENSIONS:
+        return None
+    try:
+        with tifffile.TiffFile(path) as tif:
+            return tiff_pixel_size(tif, tif.series[0], trust_inch=False)
+    except (tifffile.TiffFileError, ValueError, OSError, IndexError, KeyError):
+        return None
+
+
+def tiff_pixel_size(tif: tifffile.TiffFile, series: tifffile.TiffPageSeries,
+                    trust_inch: bool = True) -> Optional[float]:
+    """µm per pixel of a TIFF's first level from, in order: OME ``PhysicalSizeX`` (with its unit), the Aperio
+    ``MPP`` of an SVS description, ImageJ's ``unit`` (micron) with ``XResolution``, TIFF ``XResolution`` with
+    ``ResolutionUnit`` centimetre, millimetre, micrometre (or inch where ``trust_inch``). ``None`` when none is
+    found or the value lies outside ``PIXEL_SIZE_RANGE``."""
+    size = _recorded_pixel_size(tif, series, trust_inch)
+    if size is None or not PIXEL_SIZE_RANGE[0] <= size <= PIXEL_SIZE_RANGE[1]:
+        return None
+    return size
+
+
+def _recorded_pixel_size(tif: tifffile.TiffFile, series: tifffile.TiffPageSeries,
+                         trust_inch: bool) -> Optional[float]:
+    if tif.is_ome and tif.ome_metadata:
+        try:
+            pixels = tifffile.xml2dict(tif.ome_metadata)['OME']['Image']
+            pixels = (pixels[0] if isinstance(pixels, list) else pixels)['Pixels']
+            size = pixels.get('PhysicalSizeX')
+            if size:
+                return float(size) * UM_PER_UNIT.get(str(pixels.get('PhysicalSizeXUnit', 'µm')), 1.0)
+        except (KeyError, TypeError, ValueError, IndexError):
+            warnings.warn(f'{tif.filename}: unreadable OME pixel size', stacklevel=4)
+    page = series.pages[0]
+    description = getattr(page, 'description', '') or ''
+    match = re.search(r'MPP\s*=\s*([0-9.eE+-]+)', description)
+    if tif.is_svs and match:
+        return float(match.group(1))
+    try:
+        unit = page.resolutionunit
+        x_resolution = float(page.resolution[0])  # pixels per unit
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return None
+    if not x_resolution or x_resolution <= 0:
+        return None
+    imagej_unit = str((tif.imagej_metadata or {}).get('unit', '')).replace('\\u00B5', 'µ') if tif.is_imagej else ''
+    if imagej_unit in UM_PER_UNIT or imagej_unit == 'micron':
+        return UM_PER_UNIT[imagej_unit] / x_resolution
+    per_unit = {tifffile.RESUNIT.CENTIMETER: 1e4, tifffile.RESUNIT.MILLIMETER: 1e3,
+                tifffile.RESUNIT.MICROMETER: 1.0}
+    if trust_inch:
+        per_unit[tifffile.RESUNIT.INCH] = 25400.0
+    return per_unit[unit] / x_resolution if unit in per_unit else None
 
 
 def _read_tiff(path: Path) -> Tuple[np.ndarray, bool]:

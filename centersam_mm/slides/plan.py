@@ -126,11 +126,6 @@ def _scale_aware(fn: Any) -> bool:
     return bool(getattr(fn, 'scale_aware', False))
 
 
-def _model_pixel_size(fn: Any) -> Optional[float]:
-    test_cfg = getattr(getattr(fn, 'model', None), 'test_cfg', None) or {}
-    return test_cfg.get('pixel_size') or None
-
-
 def level_boxes(mask_boxes_px: Sequence[Tuple[int, int, int, int]], mask_downsample: float, downsample: float,
                 shape: Tuple[int, int]) -> List[Tuple[int, int, int, int]]:
     """Mask-pixel boxes as boxes of a level whose pixels are ``downsample`` level-0 pixels (rounded outward)."""
@@ -220,7 +215,7 @@ def make_plan(reader: SlideReader, fn: Any, options: Dict[str, Any], tile_size: 
         fixed = scale_from_options(test_cfg, options)
         if fixed is not None:
             scale0, source = float(fixed), 'from the options'
-        elif reader.pixel_size and _model_pixel_size(fn):
+        elif reader.pixel_size and getattr(fn, 'pixel_size', None):
             scale0 = float(scale_from_options(test_cfg, dict(options, pixel_size=reader.pixel_size)))
             source = f'slide pixel size {reader.pixel_size:.4g} µm/px'
         else:

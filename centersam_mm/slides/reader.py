@@ -5,28 +5,25 @@ pages) or whose first level holds more than ``SLIDE_MIN_PIXELS`` pixels; every o
 TIFF) keeps the whole-image path of :func:`centersam_mm.io.read_image`. Nothing reads a whole level into memory:
 :meth:`SlideReader.read_region` decodes only the TIFF tiles (or strips) a region touches.
 
-Pixel size (µm per pixel of level 0), in order: OME ``PhysicalSizeX`` (with its unit), the Aperio ``MPP`` of an
-SVS description, TIFF ``XResolution`` with ``ResolutionUnit`` inch or centimetre; ``None`` when none is found.
+Pixel size (µm per pixel of level 0): :func:`~centersam_mm.io.readers.tiff_pixel_size` (OME ``PhysicalSizeX``,
+SVS ``MPP``, ImageJ or TIFF resolution, inches included for slides); ``None`` when none is found.
 
 Colour: uint8 RGB(A) or grey levels are used as stored (as :func:`~centersam_mm.io.readers.to_rgb_uint8`); other
 dtypes are scaled with percentiles measured once on a low-resolution level (the same for every region), and
 ``channels`` picks channels as :func:`~centersam_mm.io.read_image` does.
 """
 import math
-import re
-import warnings
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import tifffile
 
-from ..io.readers import PERCENTILES, TIFF_EXTENSIONS, ImageReadError, to_rgb_uint8
+from ..io.readers import PERCENTILES, TIFF_EXTENSIONS, ImageReadError, tiff_pixel_size, to_rgb_uint8
 
 PathLike = Union[str, Path]
 SLIDE_MIN_PIXELS = 1 << 27  # 134 Mpx (about 11,600²): above it the whole-image path needs more than ~2.5 GB
 THUMBNAIL_SIDE = 2048       # longest side of the low-resolution view used for tissue detection and colour scaling
-_UM_PER_UNIT = {'nm': 1e-3, 'µm': 1.0, 'um': 1.0, 'micron': 1.0, 'mm': 1e3, 'cm': 1e4, 'm': 1e6}
 _BLOCK = 2048               # side of the blocks a level is decimated in when it has no pyramid
 
 
@@ -75,7 +72,7 @@ class SlideReader:
             root = zarr.open(store, mode='r')
             self._levels = [root] if isinstance(root, zarr.Array) else \
                 [root[str(index)] for index in range(len(series.levels))]
-            self.pixel_size = _pixel_size(self._tif, series)
+            self.pixel_size = tiff_pixel_size(self._tif, series)
         except (tifffile.TiffFileError, ValueError, OSError, IndexError, KeyError) as error:
             raise ImageReadError(f'{self.path}: not a readable slide ({error})') from error
         y, x = self.axes.index('Y'), self.axes.index('X')
@@ -184,31 +181,3 @@ def choose_level(downsamples: Sequence[float], scale: Optional[float], tolerance
         return 0
     fitting = [index for index, downsample in enumerate(downsamples) if scale * downsample <= tolerance]
     return fitting[-1] if fitting else 0
-
-
-def _pixel_size(tif: tifffile.TiffFile, series: tifffile.TiffPageSeries) -> Optional[float]:
-    """µm per level-0 pixel from OME, SVS or TIFF resolution metadata (see the module docstring)."""
-    if tif.is_ome and tif.ome_metadata:
-        try:
-            pixels = tifffile.xml2dict(tif.ome_metadata)['OME']['Image']
-            pixels = (pixels[0] if isinstance(pixels, list) else pixels)['Pixels']
-            size = pixels.get('PhysicalSizeX')
-            if size:
-                return float(size) * _UM_PER_UNIT.get(str(pixels.get('PhysicalSizeXUnit', 'µm')), 1.0)
-        except (KeyError, TypeError, ValueError, IndexError):
-            warnings.warn(f'{tif.filename}: unreadable OME pixel size', stacklevel=3)
-    page = series.pages[0]
-    description = getattr(page, 'description', '') or ''
-    match = re.search(r'MPP\s*=\s*([0-9.eE+-]+)', description)
-    if tif.is_svs and match:
-        return float(match.group(1))
-    try:
-        unit = page.resolutionunit
-        x_resolution = page.resolution[0]  # pixels per unit
-    except (AttributeError, IndexError, TypeError):
-        return None
-    per_unit = {tifffile.RESUNIT.INCH: 25400.0, tifffile.RESUNIT.CENTIMETER: 1e4, tifffile.RESUNIT.MILLIMETER: 1e3,
-                tifffile.RESUNIT.MICROMETER: 1.0}.get(unit)
-    if per_unit is None or not x_resolution or x_resolution <= 1:
-        return None
-    return per_unit / float(x_resolution)

@@ -169,3 +169,21 @@ def test_prepared_pipeline_takes_the_whole_image_clahe():
     assert not np.array_equal(plain['inputs'].permute(1, 2, 0).numpy(), prepared_tile)  # a tile's own CLAHE differs
     # the original tile travels with the sample, in RGB, for SAM
     assert np.array_equal(prepared['data_samples'].metainfo['ori_img'], tile[..., ::-1])
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not find_repo_file(DEFAULT_CHECKPOINT).is_file(), reason='default checkpoint not there yet')
+def test_a_files_pixel_size_sets_the_factor_unless_options_do(tmp_path):
+    """A TIFF recording 0.25 µm/px gives the default model (trained at 0.127 µm/px at its input) factor
+    0.25 / 0.127, the same nuclei as ``pixel_size=0.25`` on the bare PNG; the segmenter's own options win."""
+    import cv2
+    png = REPO_ROOT / 'demo' / 'he_monuseg_TCGA-18-5592_crop.png'
+    tif = tmp_path / 'he.tif'
+    tifffile.imwrite(tif, cv2.imread(str(png))[..., ::-1], photometric='rgb', resolution=(1e4 / 0.25,) * 2,
+                     resolutionunit='CENTIMETER')
+    from_file = NucleusSegmenter().predict(str(tif))
+    given = NucleusSegmenter(pixel_size=0.25).predict(str(png))
+    assert from_file.scale == pytest.approx(0.25 / 0.127, rel=1e-3) and from_file.num_nuclei > 20
+    assert given.scale == from_file.scale
+    np.testing.assert_array_equal(given.labels, from_file.labels)
+    assert NucleusSegmenter(diameter=22.1).options_for(0.25) == {'nucleus_diameter': 22.1}

@@ -93,3 +93,25 @@ def test_collect_files_folders_globs_recursive(tmp_path):
     assert len(globbed) == 1  # duplicates removed
     missing = collect_image_files([tmp_path / 'nothing.png'])
     assert missing[0][1].name == 'nothing.png'  # kept, so that reading it reports the problem
+
+
+def test_pixel_size_recorded_in_ordinary_files(tmp_path):
+    """µm/px from OME, ImageJ and centimetre TIFF resolution; desktop placeholders (inches, 72 dpi) and PNGs
+    carry none, nor do values no microscope samples at."""
+    from centersam_mm.io.readers import read_pixel_size
+    image = np.zeros((32, 48, 3), np.uint8)
+    tifffile.imwrite(tmp_path / 'ome.ome.tif', image, photometric='rgb',
+                     metadata={'axes': 'YXS', 'PhysicalSizeX': 250, 'PhysicalSizeXUnit': 'nm'})
+    tifffile.imwrite(tmp_path / 'cm.tif', image, resolution=(1e4 / 0.5, 1e4 / 0.5), resolutionunit='CENTIMETER')
+    tifffile.imwrite(tmp_path / 'imagej.tif', image[..., 0], imagej=True, resolution=(1 / 0.65, 1 / 0.65),
+                     metadata={'unit': 'micron'})
+    tifffile.imwrite(tmp_path / 'dpi72.tif', image, resolution=(72, 72), resolutionunit='INCH')
+    tifffile.imwrite(tmp_path / 'inch40x.tif', image, resolution=(25400 / 0.25,) * 2, resolutionunit='INCH')
+    tifffile.imwrite(tmp_path / 'nano.tif', image, resolution=(1e7, 1e7), resolutionunit='CENTIMETER')  # 1 nm/px
+    tifffile.imwrite(tmp_path / 'bare.tif', image)
+    cv2.imwrite(str(tmp_path / 'a.png'), image)
+    assert read_pixel_size(tmp_path / 'ome.ome.tif') == pytest.approx(0.25)
+    assert read_pixel_size(tmp_path / 'cm.tif') == pytest.approx(0.5)
+    assert read_pixel_size(tmp_path / 'imagej.tif') == pytest.approx(0.65)
+    for name in ('dpi72.tif', 'inch40x.tif', 'nano.tif', 'bare.tif', 'a.png', 'missing.tif'):
+        assert read_pixel_size(tmp_path / name) is None, name

@@ -137,3 +137,11 @@ def test_channel_first_fluorescence_pyramid_and_svs_pixel_size(tmp_path):
         assert reader.pixel_size == pytest.approx(0.499)
     from centersam_mm.io import collect_image_files
     assert [path.name for path, _ in collect_image_files([tmp_path])] == ['a.svs', 'cyx.ome.tif']
+
+
+def test_placeholder_resolution_is_no_pixel_size(tmp_path):
+    """72 dpi (352.8 µm/px) is a desktop program's default, not a scanner's sampling."""
+    tifffile.imwrite(tmp_path / 'dpi72.tif', np.zeros((64, 64, 3), np.uint8), resolution=(72, 72),
+                     resolutionunit='INCH')
+    with SlideReader(tmp_path / 'dpi72.tif') as reader:
+        assert reader.pixel_size is None

@@ -225,6 +225,7 @@ def test_factor_from_the_slide_pixel_size_or_estimated_on_tissue(dark_slide):
 
         def __init__(self, test_cfg):
             self.model = types.SimpleNamespace(test_cfg=test_cfg)
+            self.pixel_size = test_cfg.get('pixel_size')
             self.probed = []
 
         def tile_align(self, scale):

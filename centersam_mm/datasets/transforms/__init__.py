@@ -12,10 +12,11 @@ Suggested training pipeline (flip from mmdet, resize to 512×512)::
                                           'flip', 'flip_direction', 'label_map_path')),
 """
 from .clahe import NucleusCLAHE, apply_clahe
+from .hed_jitter import HEDJitter, hed_jitter
 from .keep_original import KeepOriginalImage
 from .nucleus_size_resize import NucleusSizeResize
 from .sample_instances import SampleInstances
 from .shift_scale_rotate import RandomShiftScaleRotate
 
-__all__ = ['NucleusCLAHE', 'apply_clahe', 'KeepOriginalImage', 'NucleusSizeResize', 'RandomShiftScaleRotate',
+__all__ = ['NucleusCLAHE', 'apply_clahe', 'HEDJitter', 'hed_jitter', 'KeepOriginalImage', 'NucleusSizeResize', 'RandomShiftScaleRotate',
            'SampleInstances']
