@@ -7,9 +7,11 @@ the 30 training images, in sorted order) on a jittered grid, the rest white. The
 1. ``tools/infer.py SLIDE --out DIR`` (default options; ``--model stub`` for the hidden stub) in a child process:
    wall time, peak RSS of the child (``ru_maxrss``), tiles segmented / skipped, nuclei, the factor (and the
    estimates it is the median of);
-2. each island segmented alone as an ordinary image, in this process (``NucleusSegmenter().predict_rgb``):
-   with its own estimated factor (the default, what the issue's acceptance compares with) and with the slide's
-   factor (``scale=``, or ``pixel_size=0.25`` when the slide's factor came from its pixel size: the same
+2. each island segmented alone as an ordinary image, in this process, default options: ``exported``, the island
+   written as a TIFF carrying the slide's pixel size (as QuPath's or a scanner's region export does) and read
+   back by ``NucleusSegmenter().predict(path)``, which takes the factor from the file; ``own``, the island as
+   bare pixels (``predict_rgb``, no pixel size), with its own estimated factor; and ``slide``, the slide's factor
+   given (``scale=``, or ``pixel_size=0.25`` when the slide's factor came from its pixel size: the same
    computation as the slide's region, so it isolates the slide machinery); the
    object F1 (IoU 0.5, :func:`centersam_mm.evaluation.functional.instance_metrics`) between the slide's labels
    (read back with zarr) and each reference, per island and pooled;
@@ -60,9 +62,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--compression', default='zlib', help="TIFF tile compression ('zlib', 'jpeg')")
     parser.add_argument('--model', choices=('default', 'stub'), default='default')
     parser.add_argument('--work-dir', type=Path, default=REPO / 'work_dirs' / 'benchmark_slide')
-    parser.add_argument('--references', default='own,slide',
-                        help="islands alone to compare with: 'own' (own estimated factor), 'slide' (the slide's "
-                        "factor), both, or 'none'")
+    parser.add_argument('--references', default='exported,own,slide',
+                        help="islands alone to compare with (comma-separated): 'exported' (a TIFF with the slide's "
+                        "pixel size), 'own' (bare pixels, own estimated factor), 'slide' (the slide's factor given), "
+                        "or 'none'")
     parser.add_argument('--reference-islands', type=int, help='compare only the first N islands (default: all)')
     parser.add_argument('--check-resume', action='store_true', help='kill a second run half way, resume, compare')
     parser.add_argument('--check-dist', action='store_true', help='2 processes (tools/dist_infer.sh), compare')
@@ -154,6 +157,16 @@ def outputs_digest(out: Path, stem: str) -> Dict[str, str]:
     return digests
 
 
+def export_island(island: Island, name: str, folder: Path) -> Path:
+    """The island as an RGB TIFF recording the slide's pixel size (centimetre resolution, as scanners write)."""
+    import tifffile
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f'{Path(name).stem}.tif'
+    tifffile.imwrite(path, island.image, photometric='rgb', resolution=(1e4 / PIXEL_SIZE,) * 2,
+                     resolutionunit='CENTIMETER')
+    return path
+
+
 def compare_islands(out: Path, stem: str, islands: List[Island], names: List[str], args: argparse.Namespace,
                     slide_scale: Optional[float], pixel_size: Optional[float] = None) -> Dict[str, dict]:
     """Object F1 between the slide's labels and each island segmented alone (see the module docstring)."""
@@ -175,7 +188,10 @@ def compare_islands(out: Path, stem: str, islands: List[Island], names: List[str
         per_island = []
         for island, name in zip(islands[:count], names[:count]):
             start = time.perf_counter()
-            reference = segmenter.predict_rgb(island.image)
+            if kind == 'exported':
+                reference = segmenter.predict(str(export_island(island, name, args.work_dir / 'islands')))
+            else:
+                reference = segmenter.predict_rgb(island.image)
             y0, y1, x0, x1 = island.box
             metrics = instance_metrics(reference.labels, np.asarray(level0[y0:y1, x0:x1]))
             metrics.update(name=name, scale=reference.scale, seconds=round(time.perf_counter() - start, 1))
