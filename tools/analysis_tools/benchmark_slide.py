@@ -17,9 +17,8 @@ the 30 training images, in sorted order) on a jittered grid, the rest white. The
    (read back with zarr) and each reference, per island and pooled;
 3. ``--check-resume``: the run again in a fresh folder, killed (SIGKILL) once about half of its tiles are done,
    then run again to the end: labels (every level) and tables (GeoJSON, CSV) compared with run 1;
-4. ``--check-dist``: ``tools/dist_infer.sh 2`` in a fresh folder, compared with run 1 (torchrun gives each
-   process one thread, so the model's float sums run in another order than in run 1's two threads: scores may
-   differ in their last printed digit, hence the tables, while the labels are compared exactly).
+4. ``--check-dist``: ``tools/dist_infer.sh 2`` in a fresh folder, compared with run 1 (each process runs as many
+   threads as run 1, the script's default, so the float sums are the same: labels and tables byte-identical).
 
 Examples::
 
