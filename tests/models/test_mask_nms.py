@@ -48,3 +48,32 @@ def test_mask_areas_in_chunks_equal_the_plain_sum():
     assert torch.equal(mask_areas(masks, rows_per_chunk=3), masks.sum(1))  # chunks of 3, 3, 1 rows
     assert mask_areas(torch.zeros(0, 30, dtype=torch.bool)).tolist() == []
     assert mask_areas(_box_mask(1, 2, 4, 4).flatten()[None]).tolist() == [6]  # 3 x 2 px, by hand
+
+
+def test_mask_boxes_by_hand_and_nms_equals_the_whole_image_rule():
+    """Tight half-open boxes (empty mask: zeros); NMS inside those boxes keeps what the whole-image rule keeps."""
+    from centersam_mm.models.detectors.center_sam import mask_boxes
+    masks = torch.zeros(3, 6, 8, dtype=torch.bool)
+    masks[0, 1:3, 2:5] = True
+    masks[0, 4, 7] = True  # a stray pixel widens the box to rows 1-4, columns 2-7
+    masks[2, 5, 0] = True
+    assert mask_boxes(masks).tolist() == [[1, 5, 2, 8], [0, 0, 0, 0], [5, 6, 0, 1]]
+
+    def whole_image_rule(masks, scores, max_covered):
+        keep, occupied = [False] * len(masks), torch.zeros_like(masks[0])
+        for index in scores.argsort(descending=True).tolist():
+            if (masks[index] & occupied).sum() <= max_covered * max(int(masks[index].sum()), 1):
+                keep[index] = True
+                occupied |= masks[index]
+        return keep
+
+    generator = torch.Generator().manual_seed(0)
+    for _ in range(10):
+        masks = torch.rand(30, 40, 50, generator=generator) > 0.97
+        for index in range(30):
+            y, x = torch.randint(0, 35, (2,), generator=generator).tolist()
+            masks[index, y:y + 6, x:x + 8] = True
+        scores = torch.rand(30, generator=generator)
+        for max_covered in (0.0, 0.3, 0.5):
+            assert suppress_covered_masks(masks, scores, max_covered).tolist() == \
+                whole_image_rule(masks, scores, max_covered)
