@@ -52,7 +52,7 @@ def test_mask_areas_in_chunks_equal_the_plain_sum():
 
 def test_mask_boxes_by_hand_and_nms_equals_the_whole_image_rule():
     """Tight half-open boxes (empty mask: zeros); NMS inside those boxes keeps what the whole-image rule keeps."""
-    from centersam_mm.models.detectors.center_sam import mask_boxes
+    from centersam_mm.models.utils.masks import mask_boxes
     masks = torch.zeros(3, 6, 8, dtype=torch.bool)
     masks[0, 1:3, 2:5] = True
     masks[0, 4, 7] = True  # a stray pixel widens the box to rows 1-4, columns 2-7

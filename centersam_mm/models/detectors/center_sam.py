@@ -31,6 +31,7 @@ from torch import Tensor
 
 from ..segmenters.image_io import gt_boxes_tensor, original_image
 from ..scorers.size_regressor import pooled_features
+from ..utils.masks import mask_boxes
 from ..utils.nucleus_scale import (clip_scale, estimate_scale, first_guess, probe_side, probe_window, resize_input,
                                    scale_from_options, scaled_size)
 
@@ -68,23 +69,6 @@ def suppress_covered_masks(masks: Tensor, scores: Tensor, max_covered: float,
             keep[index] = True
             under |= crop
     return keep
-
-
-def mask_boxes(masks: Tensor) -> Tensor:
-    """(N, 4) int64 ``(y0, y1, x0, x1)`` half-open tight box of each (N, H, W) bool mask; ``(0, 0, 0, 0)`` for
-    an empty one. Rows in one pass over the masks, then columns within each mask's rows only."""
-    rows = masks.any(2)  # (N, H)
-    height = rows.shape[1]
-    y0 = rows.to(torch.uint8).argmax(1)
-    y1 = height - rows.flip(1).to(torch.uint8).argmax(1)
-    boxes = torch.zeros(len(masks), 4, dtype=torch.long, device=masks.device)
-    for index, (top, bottom) in enumerate(zip(y0.tolist(), y1.tolist())):
-        cols = masks[index, top:bottom].any(0)
-        if bool(cols.any()):
-            left = int(cols.to(torch.uint8).argmax())
-            right = len(cols) - int(cols.flip(0).to(torch.uint8).argmax())
-            boxes[index] = torch.tensor([top, bottom, left, right])
-    return boxes
 
 
 def mask_areas(flat_masks: Tensor, rows_per_chunk: int = 16) -> Tensor:
