@@ -4,7 +4,7 @@
 # configs/sam/sam_small_size29_dsb2018-monuseg_cpu.py (nuclei at 28.8 px at its input, boxes of up to 6 tokens
 # decoded on 8x8-token windows) and a CandidateScorer trained on this model's candidates of both training sets
 # (configs/scorer/candidate_scorer_size29_dsb2018-monuseg_cpu.py). The built-in default (tools/infer.py,
-# NucleusSegmenter(), make demo). Recipe: configs/recipes/README.md.
+# NucleusSegmenter(), make demo) until 2026-12-01 (now the base of the -hed one). Recipe: configs/recipes/README.md.
 # A size regressor (model.size_regressor=dict(type='NucleusSizeRegressor', in_channels=128), fitted by
 # tools/analysis_tools/fit_size_regressor.py) makes the scale estimate 25 % faster here but cost 0.012 F1 on DSB
 # test (docs/benchmarks.md): not used.

@@ -118,3 +118,15 @@ def test_scale_gain_aims_at_larger_boxes():
     """With scale_gain 1.1 the search looks for boxes of 44 px instead of 40: 10-px nuclei get factor 4.4."""
     assert estimate_scale(_honest_detector(10.0, []), dict(CFG, scale_gain=1.1)) == pytest.approx(4.4)
     assert estimate_scale(_honest_detector(10.0, []), dict(SWEEP, scale_gain=1.1)) == pytest.approx(4.4)
+
+
+def test_prior_weight_prefers_nuclei_near_the_first_guess_to_clumps_far_below():
+    """First guess 2 (40 / 20). Near it the detector sees the 20-px nuclei, scoring 0.45; at factors below 0.5 it
+    sees clumps of them (150-px boxes) scoring 0.5, which alone the sweep prefers (factor 40 / 150). With
+    ``scale_prior_weight`` 0.1 a clump's factor, |log(0.267 / 2)| = 2.0 from the guess, loses 0.2 of its 0.5."""
+    def detect(scale):
+        if scale < 0.5:
+            return torch.tensor([[0.0, 0.0, 150.0, 150.0]] * 10), torch.full((10,), 0.5)
+        return torch.tensor([[0.0, 0.0, 20.0, 20.0]] * 10), torch.full((10,), 0.45)
+    assert estimate_scale(detect, SWEEP) == pytest.approx(40 / 150)
+    assert estimate_scale(detect, dict(SWEEP, scale_prior_weight=0.1)) == pytest.approx(2.0)

@@ -98,8 +98,10 @@ def estimate_scale(detect: Callable[[float], Tuple[Tensor, Tensor]], test_cfg: d
       boxes score ``scale_score_thr`` (default 0.4) or more and their median diameter at the input is within a
       factor ``scale_consistency`` (default 2) of the trained ``diameter``: at a far wrong scale the detector
       fires on texture or parts of nuclei, with low scores. Of the probes that count, the one whose
-      ``scale_top_k`` (default 20) best scores are highest on average gives the factor ``diameter / median
-      diameter`` (original pixels). Without any, the first guess stays.
+      ``scale_top_k`` (default 20) best scores are highest on average, less ``scale_prior_weight`` (default 0)
+      times ``|log(its factor / first guess)|``, gives the factor ``diameter / median diameter`` (original
+      pixels): a weight prefers nuclei of about the training images' size to clumps of them seen at a far smaller
+      factor, which can score as well. Without any, the first guess stays.
 
     Args:
         detect: ``scale -> (boxes (N, 4) XYXY in original pixels, scores (N,))`` on the image (or its probe crop).
@@ -182,15 +184,18 @@ def _quality(scores: Tensor, test_cfg: dict) -> float:
 def _sweep_scale(detect: Callable[[float], Tuple[Tensor, Tensor]], test_cfg: dict) -> float:
     """The ``'sweep'`` search of :func:`estimate_scale`."""
     target = float(test_cfg['diameter'])
-    best, best_quality = first_guess(test_cfg), -1.0
+    guess = first_guess(test_cfg)
+    weight = float(test_cfg.get('scale_prior_weight', 0.0))
+    best, best_quality = guess, -math.inf
     for scale in probe_scales(test_cfg):
         boxes, scores = detect(scale)
         diameter = _probe_diameter(boxes, scores, scale, test_cfg)
         if diameter is None:
             continue
-        quality = _quality(scores, test_cfg)
+        implied = clip_scale(target / diameter)
+        quality = _quality(scores, test_cfg) - weight * abs(math.log(implied / guess))
         if quality > best_quality:
-            best, best_quality = clip_scale(target / diameter), quality
+            best, best_quality = implied, quality
     return best
 
 
