@@ -118,10 +118,10 @@ def _recorded_pixel_size(tif: tifffile.TiffFile, series: tifffile.TiffPageSeries
         x_resolution = float(page.resolution[0])  # pixels per unit
     except (AttributeError, IndexError, TypeError, ValueError):
         return None
-    if not x_resolution or x_resolution <= 0:
+    if x_resolution <= 0:
         return None
     imagej_unit = str((tif.imagej_metadata or {}).get('unit', '')).replace('\\u00B5', 'µ') if tif.is_imagej else ''
-    if imagej_unit in UM_PER_UNIT or imagej_unit == 'micron':
+    if imagej_unit in UM_PER_UNIT:
         return UM_PER_UNIT[imagej_unit] / x_resolution
     per_unit = {tifffile.RESUNIT.CENTIMETER: 1e4, tifffile.RESUNIT.MILLIMETER: 1e3,
                 tifffile.RESUNIT.MICROMETER: 1.0}

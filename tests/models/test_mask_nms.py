@@ -4,7 +4,7 @@ import pytest
 torch = pytest.importorskip('torch')
 pytest.importorskip('mmdet')
 
-from centersam_mm.models.detectors.center_sam import mask_areas, suppress_covered_masks  # noqa: E402
+from centersam_mm.models.detectors.center_sam import suppress_covered_masks  # noqa: E402
 
 
 def _box_mask(x0, y0, x1, y1, size=10):
@@ -40,14 +40,6 @@ def test_non_candidates_neither_kept_nor_occupying():
     keep = suppress_covered_masks(masks, torch.tensor([0.5, 0.9]), max_covered=0.5,
                                   candidates=torch.tensor([True, False]))
     assert keep.tolist() == [True, False]
-
-
-def test_mask_areas_in_chunks_equal_the_plain_sum():
-    """Chunked counting (which bounds the int64 widening of bool masks) gives the plain per-mask sums."""
-    masks = torch.rand(7, 30) > 0.5
-    assert torch.equal(mask_areas(masks, rows_per_chunk=3), masks.sum(1))  # chunks of 3, 3, 1 rows
-    assert mask_areas(torch.zeros(0, 30, dtype=torch.bool)).tolist() == []
-    assert mask_areas(_box_mask(1, 2, 4, 4).flatten()[None]).tolist() == [6]  # 3 x 2 px, by hand
 
 
 def test_mask_boxes_by_hand_and_nms_equals_the_whole_image_rule():

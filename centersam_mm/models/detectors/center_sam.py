@@ -58,28 +58,16 @@ def suppress_covered_masks(masks: Tensor, scores: Tensor, max_covered: float,
         order = order[candidates[order]]
     if len(order) == 0:
         return keep
-    boxes = mask_boxes(masks)[order].tolist()
-    crops = [masks[index, y0:y1, x0:x1] for index, (y0, y1, x0, x1) in zip(order.tolist(), boxes)]
-    areas = torch.stack([crop.sum() for crop in crops]).clamp(min=1)
+    indices, boxes = order.tolist(), mask_boxes(masks)[order].tolist()
+    crops = [masks[index, y0:y1, x0:x1] for index, (y0, y1, x0, x1) in zip(indices, boxes)]
+    areas = torch.stack([crop.sum() for crop in crops]).clamp(min=1)  # int64 per crop: no whole-stack widening
     occupied = torch.zeros(masks.shape[1:], dtype=torch.bool, device=masks.device)
-    for position, (index, (y0, y1, x0, x1)) in enumerate(zip(order.tolist(), boxes)):
-        crop, under = crops[position], occupied[y0:y1, x0:x1]
-        covered = (crop & under).sum()
-        if covered <= max_covered * areas[position]:
+    for index, crop, area, (y0, y1, x0, x1) in zip(indices, crops, areas, boxes):
+        under = occupied[y0:y1, x0:x1]
+        if (crop & under).sum() <= max_covered * area:
             keep[index] = True
             under |= crop
     return keep
-
-
-def mask_areas(flat_masks: Tensor, rows_per_chunk: int = 16) -> Tensor:
-    """(N,) int64 pixel count of each (N, P) bool mask row, summed a few rows at a time.
-
-    ``flat_masks.sum(1)`` (and ``count_nonzero``) first widens the whole bool tensor to int64: 8 bytes per
-    mask pixel, 2.4 GB for 300 masks of a 1024x1024 tile. A chunk of rows bounds that to
-    ``rows_per_chunk`` x 8 bytes per pixel.
-    """
-    return torch.cat([chunk.sum(1) for chunk in flat_masks.split(rows_per_chunk)]) if len(flat_masks) else \
-        torch.zeros(0, dtype=torch.long, device=flat_masks.device)
 
 
 def select_candidates(masks: Tensor, scores: Tensor, iou_pred: Tensor, iou_thr: float,

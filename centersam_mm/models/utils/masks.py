@@ -18,4 +18,3 @@ def mask_boxes(masks: Tensor) -> Tensor:
             right = len(cols) - int(cols.flip(0).to(torch.uint8).argmax())
             boxes[index] = torch.tensor([top, bottom, left, right])
     return boxes
-
