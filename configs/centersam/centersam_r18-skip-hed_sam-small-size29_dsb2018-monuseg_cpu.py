@@ -1,6 +1,7 @@
 # One CenterSAM for fluorescence, brightfield and H&E (CPU), the built-in default (tools/infer.py, NucleusSegmenter(),
 # make demo) until its detector was trained longer (now the base of the -hed56 config): the model of
-# centersam_r18-skip_sam-small-size29_dsb2018-monuseg_cpu.py with its detector trained 24 epochs more on DSB 2018 + the 30 MoNuSeg training images, HED stain jitter on the H&E crops
+# centersam_r18-skip_sam-small-size29_dsb2018-monuseg_cpu.py with its detector trained 24 epochs more on DSB 2018
+# + the 30 MoNuSeg training images, HED stain jitter on the H&E crops
 # (configs/centernet/centernet_r18-skip_size44-hed_24e_dsb2018-monuseg_cpu.py), the same small SAM, and a scorer
 # retrained on the pair's candidates (configs/scorer/candidate_scorer_size29-hed_dsb2018-monuseg_cpu.py).
 # Recipe: configs/recipes/README.md; figures: docs/benchmarks.md.
