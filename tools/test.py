@@ -13,13 +13,8 @@ so the runner's own ``epoch_N.pth`` load as well as published weights.
 import argparse
 import sys
 
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
-
-from centersam_mm.utils.checkpoints import CheckpointError
-from centersam_mm.utils.dist import prepare_cpu_distributed
-from centersam_mm.utils.runner_config import (MissingInputError, add_runner_args, check_run_inputs,
-                                              load_run_config, parse_runner_args)
+from centersam_mm.utils.runner_config import (add_runner_args, build_runner, check_run_inputs, load_run_config,
+                                              parse_runner_args, run_reporting_errors)
 from centersam_mm.utils.safe_load import check_weights_fit, checkpoint_loading, read_checkpoint
 
 
@@ -38,12 +33,12 @@ def main() -> int:
     if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
         print(f'error: {args.out}: --out must end with .pkl', file=sys.stderr)
         return 2
-    try:
+
+    def run() -> None:
         cfg = load_run_config(args.config, args.launcher, args.cfg_options, args.work_dir)
         check_run_inputs(cfg, 'test', args.checkpoint)
         cfg.load_from = args.checkpoint
-        prepare_cpu_distributed(cfg)
-        runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+        runner = build_runner(cfg)
         # a file of another model would leave it at its initial weights and score it: refuse it (tensors mapped)
         check_weights_fit(runner.model, read_checkpoint(args.checkpoint, mmap=True), args.checkpoint)
         if args.out is not None:
@@ -51,10 +46,8 @@ def main() -> int:
             runner.test_evaluator.metrics.append(DumpDetResults(out_file_path=args.out))
         with checkpoint_loading(args.checkpoint):
             runner.test()
-    except (MissingInputError, CheckpointError) as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 2
-    return 0
+
+    return run_reporting_errors(run)
 
 
 if __name__ == '__main__':

@@ -17,13 +17,10 @@ from contextlib import nullcontext
 from typing import Optional
 
 from mmengine.config import Config
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner, find_latest_checkpoint
+from mmengine.runner import find_latest_checkpoint
 
-from centersam_mm.utils.checkpoints import CheckpointError
-from centersam_mm.utils.dist import prepare_cpu_distributed
-from centersam_mm.utils.runner_config import (MissingInputError, add_runner_args, check_run_inputs,
-                                              load_run_config, parse_runner_args)
+from centersam_mm.utils.runner_config import (add_runner_args, build_runner, check_run_inputs, load_run_config,
+                                              parse_runner_args, run_reporting_errors)
 from centersam_mm.utils.safe_load import checkpoint_loading
 
 
@@ -62,18 +59,15 @@ def checkpoint_to_read(cfg: Config) -> Optional[str]:
 
 
 def main() -> int:
-    try:
+    def run() -> None:
         cfg = build_cfg(parse_args())
         check_run_inputs(cfg, 'train')
-        prepare_cpu_distributed(cfg)
         checkpoint = checkpoint_to_read(cfg)
-        runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+        runner = build_runner(cfg)
         with checkpoint_loading(checkpoint) if checkpoint is not None else nullcontext():
             runner.train()
-    except (MissingInputError, CheckpointError) as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 2
-    return 0
+
+    return run_reporting_errors(run)
 
 
 if __name__ == '__main__':

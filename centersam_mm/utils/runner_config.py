@@ -5,10 +5,14 @@ import argparse
 import os
 import os.path as osp
 import re
+import sys
 from pathlib import Path, PurePath
-from typing import Any, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Iterator, List, Optional, Tuple
 
 from mmengine.config import Config, DictAction
+
+from .checkpoints import CheckpointError
+from .dist import prepare_cpu_distributed
 
 
 def add_runner_args(parser: argparse.ArgumentParser, cfg_options_example: str) -> None:
@@ -47,6 +51,26 @@ def load_run_config(config_path: str, launcher: str = 'none', cfg_options: Optio
 class MissingInputError(FileNotFoundError):
     """A file or folder a run reads (annotations, images, a checkpoint) does not exist; the message is one line
     naming it and, where known, the command that makes it."""
+
+
+def build_runner(cfg: Config) -> Any:
+    """The run's ``Runner`` as MMDetection's tools build it (the config's ``runner_type`` if it names one), after
+    :func:`~centersam_mm.utils.dist.prepare_cpu_distributed`."""
+    from mmengine.registry import RUNNERS
+    from mmengine.runner import Runner
+    prepare_cpu_distributed(cfg)
+    return Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+
+
+def run_reporting_errors(run: Callable[[], None]) -> int:
+    """Exit status of a tool's ``run``: 0, or 2 after one ``error:`` line on stderr for a missing input
+    (:class:`MissingInputError`) or an unreadable, unsafe or unfitting checkpoint (``CheckpointError``)."""
+    try:
+        run()
+    except (MissingInputError, CheckpointError) as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 2
+    return 0
 
 
 #: dataset types that default ``data_prefix`` to ``dict(img='images/')`` (``NucleusCocoDataset`` and subclasses)

@@ -4,24 +4,12 @@ import json
 
 import numpy as np
 import pytest
+from _label_fixtures import toy_label_map
 from pycocotools import mask as mask_utils
 
 from centersam_mm.io import (atomic_open, iter_nuclei, label_dtype, label_outlines, read_label_map,
                              write_coco_results, write_geojson, write_label_tiff, write_nuclei_csv,
                              write_overlay_png)
-
-
-def _labels() -> np.ndarray:
-    """(40, 50) label map: a disk, a square touching the border, an L shape with a 1-pixel spur, one pixel."""
-    labels = np.zeros((40, 50), np.uint16)
-    yy, xx = np.mgrid[:40, :50]
-    labels[(yy - 12) ** 2 + (xx - 12) ** 2 <= 36] = 1
-    labels[30:40, 40:50] = 2
-    labels[5:15, 30:33] = 3
-    labels[12:15, 33:40] = 3
-    labels[9, 33:37] = 3  # one-pixel-wide spur
-    labels[25, 5] = 4
-    return labels
 
 
 SCORES = np.array([0.9, 0.8, 0.7, 0.6])
@@ -32,10 +20,10 @@ def test_label_dtype_switches_to_uint32_above_65535():
 
 
 def test_label_tiff_round_trip(tmp_path):
-    write_label_tiff(tmp_path / 'l.tif', _labels())
+    write_label_tiff(tmp_path / 'l.tif', toy_label_map())
     read = read_label_map(tmp_path / 'l.tif')
     assert read.dtype == np.uint16
-    np.testing.assert_array_equal(read, _labels())
+    np.testing.assert_array_equal(read, toy_label_map())
     big = np.zeros((3, 3), np.uint32)
     big[1, 1] = 70000
     write_label_tiff(tmp_path / 'big.tif', big)
@@ -43,7 +31,7 @@ def test_label_tiff_round_trip(tmp_path):
 
 
 def test_geojson_one_valid_polygon_per_nucleus(tmp_path):
-    count = write_geojson(tmp_path / 'n.geojson', _labels(), SCORES)
+    count = write_geojson(tmp_path / 'n.geojson', toy_label_map(), SCORES)
     collection = json.loads((tmp_path / 'n.geojson').read_text())
     assert count == 4 and collection['type'] == 'FeatureCollection' and len(collection['features']) == 4
     for feature, label in zip(collection['features'], [1, 2, 3, 4]):
@@ -59,12 +47,12 @@ def test_geojson_one_valid_polygon_per_nucleus(tmp_path):
 
 def test_geojson_polygons_valid_with_shapely(tmp_path):
     shapely_geometry = pytest.importorskip('shapely.geometry')
-    write_geojson(tmp_path / 'n.geojson', _labels(), SCORES, object_type='annotation')
+    write_geojson(tmp_path / 'n.geojson', toy_label_map(), SCORES, object_type='annotation')
     for feature in json.loads((tmp_path / 'n.geojson').read_text())['features']:
         assert feature['properties']['objectType'] == 'annotation'
         polygon = shapely_geometry.shape(feature['geometry'])
         label = feature['properties']['measurements']['label']
-        assert polygon.is_valid and polygon.area == (_labels() == label).sum()  # outlines along pixel edges
+        assert polygon.is_valid and polygon.area == (toy_label_map() == label).sum()  # outlines along pixel edges
 
 
 def test_empty_label_map_gives_empty_outputs(tmp_path):
@@ -81,7 +69,7 @@ def test_empty_label_map_gives_empty_outputs(tmp_path):
 def test_csv_rows_measure_each_nucleus(tmp_path):
     image = np.zeros((40, 50, 3), np.uint8)
     image[30:40, 40:50] = 100
-    write_nuclei_csv(tmp_path / 'n.csv', _labels(), SCORES, image)
+    write_nuclei_csv(tmp_path / 'n.csv', toy_label_map(), SCORES, image)
     with open(tmp_path / 'n.csv', newline='') as stream:
         rows = list(csv.DictReader(stream))
     assert len(rows) == 4
@@ -92,7 +80,7 @@ def test_csv_rows_measure_each_nucleus(tmp_path):
 
 
 def test_coco_rle_from_crops_equals_full_mask_encoding(tmp_path):
-    labels = _labels()
+    labels = toy_label_map()
     write_coco_results(tmp_path / 'c.json', labels, SCORES, image_id=7)
     results = json.loads((tmp_path / 'c.json').read_text())
     assert [result['image_id'] for result in results] == [7] * 4
@@ -103,7 +91,7 @@ def test_coco_rle_from_crops_equals_full_mask_encoding(tmp_path):
 
 
 def test_overlay_outlines_nuclei_only(tmp_path):
-    labels = _labels()
+    labels = toy_label_map()
     outlines = label_outlines(labels)
     assert not outlines[labels == 0].any()
     assert outlines[12, 6] and not outlines[12, 12]  # disk edge vs centre
@@ -112,7 +100,7 @@ def test_overlay_outlines_nuclei_only(tmp_path):
 
 
 def test_iter_nuclei_crops():
-    crops = list(iter_nuclei(_labels()))
+    crops = list(iter_nuclei(toy_label_map()))
     assert [crop.label for crop in crops] == [1, 2, 3, 4]
     assert crops[3].offset_xy == (5, 25) and crops[3].mask.shape == (1, 1)
 

@@ -4,23 +4,11 @@ import json
 import numpy as np
 import pytest
 import tifffile
+from _label_fixtures import toy_label_map
 from matplotlib.path import Path as PolygonPath
 
 from centersam_mm.io import read_label_map, write_geojson, write_label_tiff
 from centersam_mm.napari._io import get_reader
-
-
-def _label_map() -> np.ndarray:
-    """(40, 50) labels: a disc, a rectangle touching the border, an L shape, and one nucleus in two pieces."""
-    labels = np.zeros((40, 50), np.uint16)
-    rows, cols = np.mgrid[:40, :50]
-    labels[(rows - 12) ** 2 + (cols - 12) ** 2 <= 36] = 1
-    labels[30:40, 0:9] = 2
-    labels[5:20, 30:34] = 3
-    labels[16:20, 34:45] = 3
-    labels[30:34, 30:34] = 4
-    labels[36:39, 40:44] = 4
-    return labels
 
 
 def _rasterise(polygons, labels_per_shape, shape) -> np.ndarray:
@@ -34,22 +22,22 @@ def _rasterise(polygons, labels_per_shape, shape) -> np.ndarray:
 
 
 def test_geojson_opens_as_polygons_covering_each_nucleus(viewer, tmp_path):
-    labels = _label_map()
+    labels = toy_label_map(two_pieces=True)
     path = tmp_path / 'image.geojson'
-    write_geojson(path, labels, np.array([0.9, 0.8, 0.7, 0.6]))
+    write_geojson(path, labels, np.array([0.9, 0.8, 0.7, 0.6, 0.5]))
     layers = viewer.open(str(path), plugin='centersam_mm')
     assert len(layers) == 1
     shapes = layers[0]
     assert shapes.name == 'image' and set(shapes.shape_type) == {'polygon'}
-    assert shapes.nshapes == 5  # nucleus 4 is two pieces: two shapes with its label
-    assert sorted(shapes.features['label']) == [1, 2, 3, 4, 4]
+    assert shapes.nshapes == 6  # nucleus 5 is two pieces: two shapes with its label
+    assert sorted(shapes.features['label']) == [1, 2, 3, 4, 5, 5]
     scores = dict(zip(shapes.features['label'], shapes.features['score']))
-    assert scores == pytest.approx({1: 0.9, 2: 0.8, 3: 0.7, 4: 0.6})
+    assert scores == pytest.approx({1: 0.9, 2: 0.8, 3: 0.7, 4: 0.6, 5: 0.5})
     assert np.array_equal(_rasterise(shapes.data, shapes.features['label'], labels.shape), labels)
 
 
 def test_label_tiff_round_trip_through_napari(viewer, tmp_path):
-    labels = _label_map()
+    labels = toy_label_map(two_pieces=True)
     source = tmp_path / 'image_labels.tif'
     write_label_tiff(source, labels)
     layer = viewer.open(str(source), plugin='centersam_mm')[0]
@@ -71,6 +59,6 @@ def test_reader_declines_other_files(tmp_path):
     tifffile.imwrite(tmp_path / 'image.tif', np.zeros((4, 4), np.uint8))
     for name in ('other.geojson', 'broken.geojson', 'image.tif', 'missing.geojson'):
         assert get_reader(str(tmp_path / name)) is None
-    write_geojson(tmp_path / 'ok.geojson', _label_map(), np.ones(4))
+    write_geojson(tmp_path / 'ok.geojson', toy_label_map(two_pieces=True), np.ones(5))
     assert get_reader(str(tmp_path / 'ok.geojson')) is not None
     assert get_reader([str(tmp_path / 'ok.geojson'), str(tmp_path / 'image.tif')]) is None
