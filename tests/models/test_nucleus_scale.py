@@ -30,7 +30,8 @@ def test_sweep_reaches_the_trained_diameter():
 def test_iterate_converges_in_two_runs_and_returns_the_factor_it_ran_at():
     calls = []
     assert estimate_scale(_honest_detector(10.0, calls), CFG) == pytest.approx(4.0)
-    assert calls == pytest.approx([2.0, 4.0, 2.0])  # first guess 40 / 20, then 40 / 10, then the check at half
+    # first guess 40 / 20, then 40 / 10; the check at half of it, 2.0, is the first run's, not run again
+    assert calls == pytest.approx([2.0, 4.0])
     calls = []
     # 21 px nuclei: the first guess (2.0) brings them to 42 px, within the 1.15 tolerance of 40: one run, and
     # the factor returned is the one that run used (so its detections can be reused), not 40 / 21
@@ -47,7 +48,8 @@ def test_iterate_falls_back_to_the_sweep_far_from_the_first_guess():
     than a factor 2 from the trained 40 px, so the sweep decides, and finds them."""
     calls = []
     assert estimate_scale(_honest_detector(60.0, calls), CFG) == pytest.approx(40 / 60)
-    assert calls[0] == pytest.approx(2.0) and calls[1:] == pytest.approx(probe_scales(CFG))
+    # the sweep's probe at the first guess is the iteration's first run, not a second one
+    assert calls[0] == pytest.approx(2.0) and calls[1:] == pytest.approx([s for s in probe_scales(CFG) if s != 2.0])
     with pytest.raises(ValueError, match='scale_search'):
         estimate_scale(_honest_detector(10.0, []), dict(CFG, scale_search='grid'))
 
@@ -74,6 +76,21 @@ def test_iterate_check_catches_a_factor_twice_too_large():
         return torch.tensor([[0.0, 0.0, 40.0, 40.0]] * 10), torch.full((10,), 0.9)
     assert estimate_scale(detect, dict(CFG, scale_check=None)) == pytest.approx(2.0)
     assert estimate_scale(detect, CFG) == pytest.approx(1.0)
+
+
+def test_estimate_runs_the_detector_once_per_factor():
+    """The check of the previous test (factor 1, half the first guess) and the first guess are both sweep probes:
+    each factor is detected once, the result as if every probe had run."""
+    calls = []
+
+    def detect(scale):
+        calls.append(scale)
+        if scale >= 1.9:
+            return torch.tensor([[0.0, 0.0, 20.0, 20.0]] * 10), torch.full((10,), 0.5)
+        return torch.tensor([[0.0, 0.0, 40.0, 40.0]] * 10), torch.full((10,), 0.9)
+    assert estimate_scale(detect, CFG) == pytest.approx(1.0)
+    assert calls[:2] == pytest.approx([2.0, 1.0])  # the first guess, then the check at half of it
+    assert sorted(calls) == pytest.approx(probe_scales(CFG)) and len(set(calls)) == len(calls)
 
 
 def test_estimate_keeps_its_first_guess_without_confident_boxes():

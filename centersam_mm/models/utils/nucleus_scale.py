@@ -117,11 +117,24 @@ def estimate_scale(detect: Callable[[float], Tuple[Tensor, Tensor]], test_cfg: d
         test_cfg = dict(test_cfg, diameter=float(test_cfg['diameter']) * gain, scale_gain=1.0)
     if search not in ('iterate', 'sweep'):
         raise ValueError(f"test_cfg.scale_search must be 'iterate' or 'sweep', not {search!r}")
+    detect = _once_per_factor(detect)
     if search == 'iterate':
         scale = _iterate_scale(detect, test_cfg, start)
         if scale is not None:
             return scale
     return _sweep_scale(detect, test_cfg)
+
+
+def _once_per_factor(detect: Callable[[float], Tuple[Tensor, Tensor]]) -> Callable[[float], Tuple[Tensor, Tensor]]:
+    """``detect`` run at most once per factor: the sweep's probes include the first guess the iteration began
+    at (and, when it stopped there, the check's half factor), which would otherwise be detected twice."""
+    done = {}
+
+    def run(scale: float) -> Tuple[Tensor, Tensor]:
+        if scale not in done:
+            done[scale] = detect(scale)
+        return done[scale]
+    return run
 
 
 def _probe_diameter(boxes: Tensor, scores: Tensor, scale: float, test_cfg: dict) -> Optional[float]:
