@@ -70,14 +70,18 @@ class MMDetInstanceFn:
     their place.
 
     Args:
-        model: config path/name, or a detector already built by :func:`build_detector` (has ``.cfg``).
+        model: config path/name, or a detector already built by :func:`build_detector` (has ``.cfg``). A model
+            built here from its config has its detector's BatchNorm folded into the convolutions and its weights
+            channels-last (:func:`~centersam_mm.models.utils.inference_speedups.speed_up_for_inference`: the
+            same outputs up to float rounding, faster); a model passed in is used as it is.
         weights: checkpoint path (``None``: random weights, with mmdet's warning).
         device: ``'cpu'``, ``'cuda'``, ``'cuda:1'``, ...
     """
 
     def __init__(self, model: Any, weights: Optional[PathLike] = None, device: str = 'cpu'):
         if isinstance(model, (str, Path)):
-            model = build_detector(resolve_config(model), weights, device)
+            from ..models.utils.inference_speedups import speed_up_for_inference
+            model = speed_up_for_inference(build_detector(resolve_config(model), weights, device))
         self.model = model
         self.whole_image_steps = [step for step in _test_pipeline_steps(model.cfg) if _is_whole_image_step(step)]
         self.pipelines = {prepared: build_ndarray_test_pipeline(model.cfg, prepared) for prepared in (False, True)}

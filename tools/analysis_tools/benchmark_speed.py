@@ -11,7 +11,8 @@ Prints the median seconds per image, in all and per stage (scale estimate with i
 final detector run when the estimate's cannot be reused, SAM image encoder, mask decoder, candidate scorer,
 the rest: pipeline, mask pasting, label map), the start-up (a fresh interpreter importing the package and
 building the segmenter, median of 3) and the object F1@0.5 / AJI of the same predictions against the split's
-label maps (mean per image).
+label maps (mean per image). ``--reference``: the model exactly as built (no BatchNorm folding, no
+channels-last), the path the F1 / AJI are compared with.
 
 Otherwise:
 
@@ -54,6 +55,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--data', default='data/dsb2018', help='--end-to-end: converted dataset folder')
     parser.add_argument('--split', default='test', help='--end-to-end: split of its splits.json')
     parser.add_argument('--device', default='cpu')
+    parser.add_argument('--reference', action='store_true',
+                        help='--end-to-end: the model as built, without the inference speed-ups NucleusSegmenter '
+                        'applies (BatchNorm folded, channels-last)')
     parser.add_argument('--skip-startup', action='store_true', help='--end-to-end: do not time the start-up')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='--end-to-end: override config settings')
@@ -119,11 +123,13 @@ def end_to_end(args) -> List[str]:
     from centersam_mm.evaluation.functional.instance_metrics import aggregate, instance_metrics
     from centersam_mm.io.labels import read_label_map
     from centersam_mm.io.readers import read_image
+    from centersam_mm.models.utils.inference_speedups import speed_up_for_inference
     config = args.config or str(find_repo_file(DEFAULT_CONFIG))
     checkpoint = args.checkpoint or (None if args.config else str(find_repo_file(DEFAULT_CHECKPOINT)))
     cfg = Config.fromfile(resolve_config(config))
     cfg.merge_from_dict(args.cfg_options)
-    fn = MMDetInstanceFn(build_detector(cfg, checkpoint, args.device))
+    model = build_detector(cfg, checkpoint, args.device)
+    fn = MMDetInstanceFn(model if args.reference else speed_up_for_inference(model))
     segmenter = NucleusSegmenter(fn)
     model, times = fn.model, StageTimes()
     times.wrap(model, '_image_scale', 'scale estimate')
