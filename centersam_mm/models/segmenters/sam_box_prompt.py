@@ -68,6 +68,23 @@ class DecodedGroup(NamedTuple):
     windows: Windows
 
 
+ENCODER_PRECISIONS = ('fp32', 'bf16', 'auto')
+
+
+def cpu_has_native_bf16() -> bool:
+    """True on a CPU with bfloat16 instructions (AVX512-BF16 or AMX), where bf16 autocast is faster than fp32;
+    elsewhere oneDNN emulates it, more slowly."""
+    checks = (getattr(torch.cpu, '_is_avx512_bf16_supported', None), getattr(torch.cpu, '_is_amx_tile_supported', None))
+    return any(check is not None and bool(check()) for check in checks)
+
+
+def encoder_bf16(precision: str, device: torch.device) -> bool:
+    """Whether :meth:`SAMBoxPromptSegmenter.encode` autocasts to bf16 (see its ``encoder_precision``)."""
+    if device.type != 'cpu' or precision == 'fp32':
+        return False
+    return precision == 'bf16' or cpu_has_native_bf16()
+
+
 DEFAULT_TRAIN_CFG = dict(max_instances=32, jitter_ratio=0.1, jitter_pixels=2.0,
                          focal_weight=20.0, dice_weight=1.0, iou_weight=1.0)
 
@@ -97,6 +114,10 @@ class SAMBoxPromptSegmenter(BaseModel):
             SAM's own mask encoder, ``PromptEncoder.mask_downscaling``). Off for Meta's
             models (trained without it); on for ``sam_small``, where it removes the long
             plateau of learning "inside the box" from the corner encodings alone.
+        encoder_precision: the image encoder's arithmetic at inference (:meth:`encode`): ``'fp32'``,
+            ``'bf16'`` (CPU autocast to bfloat16, embeddings returned as float32) or ``'auto'``: bf16 on a CPU
+            with native bfloat16 instructions (AVX512-BF16 or AMX), else fp32; CUDA always fp32 here. Training
+            is unaffected.
         train_cfg: ``max_instances`` per image, box ``jitter_ratio`` /
             ``jitter_pixels``, loss weights (see ``DEFAULT_TRAIN_CFG``).
     """
@@ -114,6 +135,7 @@ class SAMBoxPromptSegmenter(BaseModel):
                  input_scale: Optional[float] = None,
                  window_overlap: int = 128,
                  window_align: int = 32,
+                 encoder_precision: str = 'fp32',
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
@@ -132,6 +154,9 @@ class SAMBoxPromptSegmenter(BaseModel):
         self.input_scale = input_scale
         self.window_overlap = window_overlap
         self.window_align = window_align
+        if encoder_precision not in ENCODER_PRECISIONS:
+            raise ValueError(f'encoder_precision must be one of {ENCODER_PRECISIONS}, not {encoder_precision!r}')
+        self.encoder_precision = encoder_precision
         if checkpoint is not None:
             from .sam_checkpoint import load_sam_checkpoint
             load_sam_checkpoint(self, checkpoint)
@@ -283,6 +308,9 @@ class SAMBoxPromptSegmenter(BaseModel):
     def encode(self, image: ImageLike, scale: Optional[float] = None) -> EncodedImage:
         """The image embedding of one encoder input: ``image`` resized by ``scale`` (default: to fit)."""
         x, in_hw, orig_hw = self.prepare_image(image, scale)
+        if encoder_bf16(self.encoder_precision, x.device):
+            with torch.autocast('cpu', dtype=torch.bfloat16):
+                return EncodedImage(self.image_encoder(x).float(), in_hw, orig_hw)
         return EncodedImage(self.image_encoder(x), in_hw, orig_hw)
 
     @torch.no_grad()
