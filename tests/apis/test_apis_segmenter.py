@@ -187,3 +187,19 @@ def test_a_files_pixel_size_sets_the_factor_unless_options_do(tmp_path):
     assert given.scale == from_file.scale
     np.testing.assert_array_equal(given.labels, from_file.labels)
     assert NucleusSegmenter(diameter=22.1).options_for(0.25) == {'nucleus_diameter': 22.1}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not find_repo_file(DEFAULT_CHECKPOINT).is_file(), reason='default checkpoint not there yet')
+def test_default_segmenter_speed_ups_keep_the_nuclei():
+    """NucleusSegmenter's model (detector BatchNorm folded, channels-last) finds the nuclei of the model as built."""
+    from centersam_mm.apis.segmenter import MMDetInstanceFn, build_detector
+    segmenter = NucleusSegmenter()
+    assert not any(type(m).__name__ == 'BatchNorm2d' for m in segmenter.instance_fn.model.detector.backbone.modules())
+    fast = segmenter.predict(str(DEMO_IMAGE))
+    model = build_detector(find_repo_file(DEFAULT_CONFIG), find_repo_file(DEFAULT_CHECKPOINT), 'cpu')
+    assert any(type(m).__name__ == 'BatchNorm2d' for m in model.detector.backbone.modules())
+    reference = NucleusSegmenter(MMDetInstanceFn(model)).predict(str(DEMO_IMAGE))
+    assert fast.scale == pytest.approx(reference.scale, rel=1e-3)
+    assert fast.num_nuclei == reference.num_nuclei
+    assert np.mean((fast.labels > 0) == (reference.labels > 0)) > 0.998

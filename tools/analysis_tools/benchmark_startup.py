@@ -1,0 +1,48 @@
+"""Where the start-up of ``tools/infer.py`` goes: import the heavy third-party packages one after the other, then
+the package, then build the default segmenter, in fresh interpreters; print the median seconds of each step.
+
+    python tools/analysis_tools/benchmark_startup.py [--repeats 3]
+
+Each step is timed after the ones before it, so a module shared by two steps counts in the first (torch's
+distributed / dynamo modules, which both mmengine's optimizers and torchvision import, count in
+``mmengine.model``).
+"""
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+STEPS = ('torch', 'mmengine.model', 'mmdet.models', 'torchvision', 'segment_anything')
+CHILD = """
+import importlib, json, sys, time
+sys.path.insert(0, {root!r})
+times, last = {{}}, time.perf_counter()
+start = last
+for name in {steps!r}:
+    importlib.import_module(name)
+    now = time.perf_counter(); times[name] = now - last; last = now
+from centersam_mm.apis.segmenter import NucleusSegmenter
+now = time.perf_counter(); times['centersam_mm'] = now - last; last = now
+NucleusSegmenter()
+now = time.perf_counter(); times['build the default segmenter'] = now - last; times['total'] = now - start
+print(json.dumps(times))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--repeats', type=int, default=3, help='fresh interpreters to take the median of')
+    args = parser.parse_args()
+    root = str(Path(__file__).resolve().parents[2])
+    code = CHILD.format(root=root, steps=STEPS)
+    runs = [json.loads(subprocess.run([sys.executable, '-c', code], check=True, capture_output=True, text=True,
+                                      cwd=root).stdout.splitlines()[-1]) for _ in range(args.repeats)]
+    print(f'| step | median s (of {args.repeats}) |\n|---|---|')
+    for key in runs[0]:
+        print(f'| {key} | {statistics.median(run[key] for run in runs):.2f} |')
+
+
+if __name__ == '__main__':
+    main()
