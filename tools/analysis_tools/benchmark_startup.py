@@ -4,8 +4,8 @@ the package, then build the default segmenter, in fresh interpreters; print the 
     python tools/analysis_tools/benchmark_startup.py [--repeats 3]
 
 Each step is timed after the ones before it, so a module shared by two steps counts in the first (torch's
-distributed / dynamo modules, which both mmengine's optimizers and torchvision import, count in
-``mmengine.model``).
+``torch.distributed.tensor``, which mmengine's optimizers import and torchvision's use of ``torch._dynamo`` too,
+counts in ``mmengine.model``).
 """
 import argparse
 import json

@@ -74,7 +74,8 @@ ENCODER_PRECISIONS = ('fp32', 'bf16', 'auto')
 def cpu_has_native_bf16() -> bool:
     """True on a CPU with bfloat16 instructions (AVX512-BF16 or AMX), where bf16 autocast is faster than fp32;
     elsewhere oneDNN emulates it, more slowly."""
-    checks = (getattr(torch.cpu, '_is_avx512_bf16_supported', None), getattr(torch.cpu, '_is_amx_tile_supported', None))
+    checks = (getattr(torch.cpu, '_is_avx512_bf16_supported', None),
+              getattr(torch.cpu, '_is_amx_tile_supported', None))
     return any(check is not None and bool(check()) for check in checks)
 
 
