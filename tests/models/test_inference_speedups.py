@@ -31,7 +31,7 @@ def _count_bn(module: nn.Module) -> int:
     return sum(isinstance(m, nn.BatchNorm2d) for m in module.modules())
 
 
-def test_folded_detector_gives_the_same_features_and_boxes():
+def test_folded_detector_gives_the_same_features():
     detector = _detector()
     fast = speed_up_detector(detector)
     assert fast is not None and fast is not detector

@@ -17,7 +17,7 @@ from typing import Optional
 import torch
 from torch import nn
 
-PROBE_SIDE = 64  # side of the random probe input the rewrite is checked on (a multiple of usual strides)
+PROBE_SIDE = 64  # side of the random RGB probe input the rewrite is checked on (a multiple of usual strides)
 RTOL, ATOL = 1e-3, 1e-4
 
 
@@ -33,7 +33,7 @@ def _same(before: tuple, after: tuple) -> bool:
         for a, b in zip(after, before))
 
 
-def speed_up_detector(detector: nn.Module, in_channels: int = 3) -> Optional[nn.Module]:
+def speed_up_detector(detector: nn.Module) -> Optional[nn.Module]:
     """A copy of ``detector`` (an MMDetection detector with ``extract_feat``, in eval mode) with BatchNorm folded
     into the convolutions of its ``backbone`` and ``neck`` and its weights channels-last; ``None`` when the
     folded copy's features differ from the original's on a random probe (the caller keeps the original).
@@ -46,7 +46,7 @@ def speed_up_detector(detector: nn.Module, in_channels: int = 3) -> Optional[nn.
     parameter = next(detector.parameters(), None)
     device = parameter.device if parameter is not None else torch.device('cpu')
     generator = torch.Generator().manual_seed(0)
-    probe = torch.randn(1, in_channels, PROBE_SIDE, PROBE_SIDE, generator=generator).to(device)
+    probe = torch.randn(1, 3, PROBE_SIDE, PROBE_SIDE, generator=generator).to(device)
     fast = copy.deepcopy(detector).eval()
     for part in ('backbone', 'neck'):
         if isinstance(getattr(fast, part, None), nn.Module):
