@@ -10,7 +10,8 @@ On the full embedding it reproduces ``MaskDecoder.forward(multimask_output=False
 from typing import List, NamedTuple, Optional, Sequence, Tuple
 
 import torch
-from segment_anything.modeling import MaskDecoder
+
+from .sam_modeling import MaskDecoder
 
 
 class Windows(NamedTuple):

@@ -10,9 +10,9 @@ from functools import partial
 from typing import Dict, Tuple
 
 import torch
-from segment_anything.modeling import (ImageEncoderViT, MaskDecoder, PromptEncoder,
-                                       TwoWayTransformer)
 from torch import nn
+
+from .sam_modeling import ImageEncoderViT, MaskDecoder, PromptEncoder, TwoWayTransformer
 
 
 @dataclass(frozen=True)
