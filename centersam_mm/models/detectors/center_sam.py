@@ -31,7 +31,7 @@ from torch import Tensor
 
 from ..segmenters.image_io import gt_boxes_tensor, original_image
 from ..scorers.size_regressor import pooled_features
-from ..utils.masks import mask_boxes
+from ..utils.masks import clean_masks, mask_boxes
 from ..utils.nucleus_scale import (clip_scale, estimate_scale, first_guess, probe_side, probe_window, resize_input,
                                    scale_from_options, scaled_size)
 
@@ -105,8 +105,9 @@ class CenterSAM(BaseDetector):
             from ``data_sample.gt_instances`` — isolates the segmenter's error),
             ``max_per_img``, ``mask_nms_thr`` (``None``: off; else a mask more than this fraction
             covered by higher-scoring masks is dropped, see :func:`suppress_covered_masks`), ``scorer_thr``
-            (with a scorer: candidates rated below it are dropped; default 0.5); for scale-aware inference
-            ``diameter``, ``sam_diameter``, ``prior_diameter``, ``pixel_size``, ``scale`` ('auto' or a factor)
+            (with a scorer: candidates rated below it are dropped; default 0.5), ``clean_masks`` (each kept
+            mask reduced to its largest connected component, holes filled: :func:`clean_masks`); for
+            scale-aware inference ``diameter``, ``sam_diameter``, ``prior_diameter``, ``pixel_size``, ``scale`` ('auto' or a factor)
             and the estimate's options (:mod:`centersam_mm.models.utils.nucleus_scale`).
     """
 
@@ -301,8 +302,11 @@ class CenterSAM(BaseDetector):
             score_thr = self.test_cfg['scorer_thr']
         keep = select_candidates(result.masks, scores, result.iou_pred, self.test_cfg['iou_thr'], score_thr,
                                  self.test_cfg.get('mask_nms_thr'))
+        masks = result.masks[keep]
+        if self.test_cfg.get('clean_masks'):
+            masks = clean_masks(masks)
         out = InstanceData(bboxes=boxes[keep], scores=scores[keep],
-                           labels=instances.labels.to(device)[keep], masks=result.masks[keep])
+                           labels=instances.labels.to(device)[keep], masks=masks)
         out.mask_scores = result.iou_pred[keep]
         out.det_scores = det_scores[keep]
         return out

@@ -18,3 +18,20 @@ def mask_boxes(masks: Tensor) -> Tensor:
             right = len(cols) - int(cols.flip(0).to(torch.uint8).argmax())
             boxes[index] = torch.tensor([top, bottom, left, right])
     return boxes
+
+
+def clean_masks(masks: Tensor) -> Tensor:
+    """Each (N, H, W) bool mask reduced to its largest 4-connected component with its holes filled (as Cellpose's
+    ``fill_holes_and_remove_small_masks`` tidies its masks), computed within the mask's tight box; empty masks
+    stay empty. Returns a new stack on the masks' device."""
+    from scipy import ndimage
+    out = masks.clone()
+    for index, (top, bottom, left, right) in enumerate(mask_boxes(masks).tolist()):
+        if bottom <= top:
+            continue
+        crop = masks[index, top:bottom, left:right].cpu().numpy()
+        components, count = ndimage.label(crop)
+        if count > 1:
+            crop = components == 1 + int(ndimage.sum_labels(crop, components, range(1, count + 1)).argmax())
+        out[index, top:bottom, left:right] = torch.from_numpy(ndimage.binary_fill_holes(crop)).to(masks.device)
+    return out

@@ -1,0 +1,42 @@
+"""clean_masks: each mask keeps its largest connected component, holes filled, by hand."""
+import pytest
+
+torch = pytest.importorskip('torch')
+pytest.importorskip('mmdet')
+
+from centersam_mm.models.utils.masks import clean_masks  # noqa: E402
+
+
+def test_largest_component_kept_hole_filled_others_unchanged():
+    ring = torch.zeros(12, 12, dtype=torch.bool)
+    ring[1:6, 1:6] = True
+    ring[3, 3] = False             # a one-pixel hole: filled
+    ring[9:11, 9:11] = True         # a 4-px fragment apart: dropped
+    ring[5, 8] = True               # touches the square only diagonally: another component, dropped
+    plain = torch.zeros(12, 12, dtype=torch.bool)
+    plain[7:10, 0:3] = True         # already clean: unchanged
+    empty = torch.zeros(12, 12, dtype=torch.bool)
+    border = torch.zeros(12, 12, dtype=torch.bool)
+    border[0:3, 9:12] = True        # at the image corner, open to the border
+    border[1, 11] = False           # a notch on the border is not a hole
+    masks = torch.stack([ring, plain, empty, border])
+
+    out = clean_masks(masks)
+
+    expected = torch.zeros(12, 12, dtype=torch.bool)
+    expected[1:6, 1:6] = True
+    assert torch.equal(out[0], expected)
+    assert int(out[0].sum()) == 25  # 24 square pixels + the hole
+    assert torch.equal(out[1], plain)
+    assert not out[2].any()
+    assert torch.equal(out[3], border)
+    assert torch.equal(masks[0], ring)  # the input is not modified
+
+
+def test_equal_components_keep_one_and_the_result_is_idempotent():
+    masks = torch.zeros(1, 6, 9, dtype=torch.bool)
+    masks[0, 1:3, 1:3] = True
+    masks[0, 1:3, 6:8] = True       # the same size: one of the two is kept
+    once = clean_masks(masks)
+    assert int(once.sum()) == 4
+    assert torch.equal(clean_masks(once), once)
