@@ -6,8 +6,9 @@ tile the detector's boxes prompt SAM, which encodes the tile in windows, :meth:`
 given, not the box of its final mask). A :class:`CorrectionSession` then re-decodes a box the way the pipeline
 decoded it: in the tile that owns the box's centre, on the SAM window of that tile whose core owns it, with the
 same encoder input (``SAMBoxPromptSegmenter.encoding_windows`` / ``encode`` / ``decode_encoded``, the code
-``segment`` itself runs). Each window's image embedding is computed once and cached, so a re-decode costs one
-prompt through SAM's mask decoder (a few milliseconds on a CPU). An unchanged box gives back its pipeline mask.
+``segment`` itself runs) and the same mask cleaning (``test_cfg.clean_masks``). Each window's image embedding is
+computed once and cached, so a re-decode costs one prompt through SAM's mask decoder (a few milliseconds on a CPU).
+An unchanged box gives back its pipeline mask.
 
 Edits are returned as :class:`LabelEdit` (pixel indices and their new values) for the caller to write into its
 label map (napari's ``Labels.data_setitem``, which records undo history, or :meth:`LabelEdit.apply`):
@@ -34,6 +35,7 @@ import numpy as np
 from scipy import ndimage
 
 from ..io.labels import compact_label_dtype
+from ..models.utils.masks import clean_masks
 from ..utils.tile_grid import Tile, make_tiles
 from .result import NucleusResult
 from .segmenter import MMDetInstanceFn
@@ -277,13 +279,18 @@ class CorrectionSession:
     # ------------------------------------------------------------------ decoding
     def decode(self, box: Sequence[float], tile_index: Optional[int] = None) -> Tuple[Region, np.ndarray]:
         """SAM's mask for a box (x0, y0, x1, y1, image pixels): (region y0, y1, x0, x1 of its window, bool mask
-        of that region), decoded as the pipeline decodes a prompt (see the module docstring)."""
+        of that region), decoded as the pipeline decodes a prompt (see the module docstring) and, when the model's
+        ``test_cfg.clean_masks`` is set, cleaned as the pipeline cleans its kept masks (largest component, holes
+        filled: :func:`~centersam_mm.models.utils.masks.clean_masks`)."""
         box = np.asarray(box, np.float32).reshape(4)
         tile_index, window_index = self.owner(box, tile_index)
         region = self.window_region(tile_index, window_index)
         local = box - np.array([region[2], region[0]] * 2, np.float32)
         result = self.sam.decode_encoded(self.embedding(tile_index, window_index), local[None])
-        return region, result.masks[0].cpu().numpy()
+        masks = result.masks
+        if (getattr(self.model, 'test_cfg', None) or {}).get('clean_masks'):  # as the pipeline tidies its masks
+            masks = clean_masks(masks)
+        return region, masks[0].cpu().numpy()
 
     # ------------------------------------------------------------------ edits
     def update(self, labels: np.ndarray, label: int, box: Sequence[float]) -> LabelEdit:

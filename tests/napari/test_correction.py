@@ -19,7 +19,8 @@ def _full(shape, region, mask) -> np.ndarray:
 
 
 def _check_reproduces_pipeline(segmenter, image, one_tile: bool = True):
-    """Re-decoding every unchanged prompt gives the pipeline's SAM mask; re-applying it changes no pixel of a
+    """Re-decoding every unchanged prompt gives the pipeline's SAM mask, cleaned as the pipeline cleans it (on the
+    demo image cleaning changes a pixel of one mask of the default model); re-applying it changes no pixel of a
     one-tile image. In a tiled one, a nucleus may gain background pixels that a higher-scoring mask took from it
     inside its tile when that mask then belonged to another tile (and did not cover them there); nothing else."""
     session = segment_for_correction(segmenter, image, keep_masks=True)
