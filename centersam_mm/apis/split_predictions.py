@@ -11,10 +11,11 @@ def keep_every_candidate(cfg: Any, score_thr: float, keep_scorer: bool = False) 
     """Edit a CenterSAM config (``mmengine.Config``) in place so it returns every candidate with detector score >=
     ``score_thr``: no SAM-IoU gate, no mask NMS, the detector's own decoding threshold lowered to ``score_thr`` if it
     was above (it applies first); the scorer removed, or with ``keep_scorer`` kept with ``scorer_thr`` 0 (its
-    outputs become the returned ``scores``)."""
+    outputs become the returned ``scores``). Masks come as SAM draws them, not cleaned (``clean_masks`` off): they
+    are what the scorer rates in ``CenterSAM._segment``, which cleans only the masks it keeps."""
     if not keep_scorer:
         cfg.model.pop('scorer', None)
-    cfg.model.test_cfg.update(score_thr=score_thr, iou_thr=0.0, mask_nms_thr=None, scorer_thr=0.0)
+    cfg.model.test_cfg.update(score_thr=score_thr, iou_thr=0.0, mask_nms_thr=None, scorer_thr=0.0, clean_masks=False)
     detector_test_cfg = cfg.model.detector.get('test_cfg') or {}
     if detector_test_cfg.get('score_thr', 0.0) > score_thr:
         detector_test_cfg['score_thr'] = score_thr

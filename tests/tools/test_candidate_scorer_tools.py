@@ -73,6 +73,18 @@ def test_dump_config_keeps_every_candidate_down_to_the_score(score_thr, detector
     assert cfg.model.detector.test_cfg.score_thr == detector_thr
 
 
+def test_candidates_are_dumped_uncleaned():
+    """The built-in model cleans the masks it keeps, after its scorer has rated them as SAM drew them: the scorer's
+    training candidates (and the sweep's cache) are the uncleaned masks."""
+    from mmengine.config import Config
+    from centersam_mm.apis import keep_every_candidate
+    from centersam_mm.apis.segmenter import DEFAULT_CONFIG as BUILT_IN
+    cfg = Config.fromfile(str(REPO_ROOT / BUILT_IN))
+    assert cfg.model.test_cfg.clean_masks is True
+    keep_every_candidate(cfg, 0.1)
+    assert cfg.model.test_cfg.clean_masks is False
+
+
 def test_the_sweep_keeps_the_scorer_with_every_candidate():
     """The threshold sweep caches the scorer's probabilities of every candidate: scorer kept, scorer_thr 0."""
     from mmengine.config import Config

@@ -29,6 +29,7 @@ from centersam_mm.evaluation.functional import aggregate, best_gt_iou, instance_
 from centersam_mm.evaluation.label_files import read_label_map
 from centersam_mm.io.atomic import atomic_open
 from centersam_mm.models.detectors.center_sam import select_candidates
+from centersam_mm.models.utils.masks import clean_masks
 
 REPORTED = ('f1_05', 'aji', 'pq', 'seg', 'dsb_map', 'pixel_dice', 'precision_05', 'recall_05')
 
@@ -55,7 +56,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 def run_once(config: str, checkpoint: str, split: str, score_thr: float,
              cfg_options: Optional[dict] = None) -> List[Dict[str, np.ndarray]]:
-    """Per image of the split: ``masks`` (N, H, W) bool, ``scores``, ``iou_pred`` (N,), ``gt_label`` (H, W).
+    """Per image of the split: ``masks`` (N, H, W) bool as SAM draws them, ``scores``, ``iou_pred`` (N,),
+    ``gt_label`` (H, W), ``clean`` (the config's ``clean_masks``: kept masks are cleaned when a setting is scored).
 
     ``score_thr`` is the detector's prompt threshold (its own decoding threshold is lowered to it if above); a
     scorer in the model keeps every candidate (``scorer_thr`` 0) and its outputs are the cached ``scores``."""
@@ -63,12 +65,13 @@ def run_once(config: str, checkpoint: str, split: str, score_thr: float,
 
     cfg = Config.fromfile(config)
     cfg.merge_from_dict(cfg_options or {})
+    clean = bool(cfg.model.test_cfg.get('clean_masks'))
     keep_every_candidate(cfg, score_thr, keep_scorer=True)
     cache = []
     for sample in predict_split(cfg, checkpoint, split):
         pred = sample.pred_instances
         cache.append(dict(masks=pred.masks.cpu().numpy(), scores=pred.scores.cpu().numpy(),
-                          iou_pred=pred.mask_scores.cpu().numpy(),
+                          iou_pred=pred.mask_scores.cpu().numpy(), clean=clean,
                           gt_label=read_label_map(sample.metainfo['label_map_path'])))
     return cache
 
@@ -85,7 +88,10 @@ def score_setting(cache: List[Dict[str, np.ndarray]], score_thr: float, iou_thr:
         keep = select_candidates(torch.from_numpy(image['masks']), torch.from_numpy(image['scores']),
                                  torch.from_numpy(image['iou_pred']), iou_thr, score_thr, mask_nms_thr,
                                  candidates=matched).numpy()
-        pred_label = instances_to_label_map(image['masks'][keep], image['scores'][keep])
+        masks = image['masks'][keep]
+        if image.get('clean'):  # the kept masks cleaned after mask NMS, as CenterSAM._segment does
+            masks = clean_masks(torch.from_numpy(masks)).numpy()
+        pred_label = instances_to_label_map(masks, image['scores'][keep])
         results.append(instance_metrics(image['gt_label'], pred_label))
     return aggregate(results)
 
