@@ -35,7 +35,6 @@ import numpy as np
 from scipy import ndimage
 
 from ..io.labels import compact_label_dtype
-from ..models.utils.masks import clean_masks
 from ..utils.tile_grid import Tile, make_tiles
 from .result import NucleusResult
 from .segmenter import MMDetInstanceFn
@@ -279,18 +278,14 @@ class CorrectionSession:
     # ------------------------------------------------------------------ decoding
     def decode(self, box: Sequence[float], tile_index: Optional[int] = None) -> Tuple[Region, np.ndarray]:
         """SAM's mask for a box (x0, y0, x1, y1, image pixels): (region y0, y1, x0, x1 of its window, bool mask
-        of that region), decoded as the pipeline decodes a prompt (see the module docstring) and, when the model's
-        ``test_cfg.clean_masks`` is set, cleaned as the pipeline cleans its kept masks (largest component, holes
-        filled: :func:`~centersam_mm.models.utils.masks.clean_masks`)."""
+        of that region), decoded as the pipeline decodes a prompt (see the module docstring) and finished as the
+        pipeline finishes its kept masks (``CenterSAM.finish_masks``: cleaned when ``test_cfg.clean_masks`` is set)."""
         box = np.asarray(box, np.float32).reshape(4)
         tile_index, window_index = self.owner(box, tile_index)
         region = self.window_region(tile_index, window_index)
         local = box - np.array([region[2], region[0]] * 2, np.float32)
         result = self.sam.decode_encoded(self.embedding(tile_index, window_index), local[None])
-        masks = result.masks
-        if (getattr(self.model, 'test_cfg', None) or {}).get('clean_masks'):  # as the pipeline tidies its masks
-            masks = clean_masks(masks)
-        return region, masks[0].cpu().numpy()
+        return region, self.model.finish_masks(result.masks)[0].cpu().numpy()
 
     # ------------------------------------------------------------------ edits
     def update(self, labels: np.ndarray, label: int, box: Sequence[float]) -> LabelEdit:

@@ -302,14 +302,18 @@ class CenterSAM(BaseDetector):
             score_thr = self.test_cfg['scorer_thr']
         keep = select_candidates(result.masks, scores, result.iou_pred, self.test_cfg['iou_thr'], score_thr,
                                  self.test_cfg.get('mask_nms_thr'))
-        masks = result.masks[keep]
-        if self.test_cfg.get('clean_masks'):
-            masks = clean_masks(masks)
+        masks = self.finish_masks(result.masks[keep])
         out = InstanceData(bboxes=boxes[keep], scores=scores[keep],
                            labels=instances.labels.to(device)[keep], masks=masks)
         out.mask_scores = result.iou_pred[keep]
         out.det_scores = det_scores[keep]
         return out
+
+    def finish_masks(self, masks: Tensor) -> Tensor:
+        """Kept (N, H, W) bool masks as the model outputs them: cleaned (:func:`clean_masks`) when
+        ``test_cfg.clean_masks`` is set, else as SAM drew them. Box correction (``apis.correction``) finishes a
+        re-decoded mask with it too."""
+        return clean_masks(masks) if self.test_cfg.get('clean_masks') else masks
 
     def sam_scale(self, scale: float) -> float:
         """The factor SAM encodes an image at when the detector's is ``scale``: ``scale * sam_diameter /
