@@ -23,3 +23,20 @@ def test_stain_offsets_point_from_the_mask_to_the_stain():
     np.testing.assert_allclose(offsets, [[1.0, -2.0], [0.0, 0.0]], atol=1e-9)
     dx, dy = stain_offsets(signal + 0.2, label)[0]
     assert 0.2 < dx < 1 and -2 < dy < -0.4 and dy == pytest.approx(-2 * dx, rel=0.05)
+
+
+def test_box_size_log_ratios_of_matched_pairs():
+    """Annotated 10x10 and 20x10 (w x h) rectangles; predicted 8x10 inside the first (IoU 0.8) and 20x12 over the
+    second (IoU 200/240): log(8/10), log(10/10) and log(20/20), log(12/10). An unmatched prediction (far away) and
+    ids in another order change nothing."""
+    from centersam_mm.evaluation.functional import box_size_log_ratios
+    gt = np.zeros((40, 60), np.int32)
+    gt[5:15, 5:15] = 7
+    gt[20:30, 30:50] = 3
+    pred = np.zeros_like(gt)
+    pred[5:15, 6:14] = 2
+    pred[19:31, 30:50] = 9
+    pred[0:3, 55:58] = 1
+    ratios = box_size_log_ratios(gt, pred)
+    expected = {(round(np.log(0.8), 9), 0.0), (0.0, round(np.log(1.2), 9))}
+    assert {tuple(np.round(row, 9)) for row in ratios} == expected

@@ -49,11 +49,14 @@ def _write_folders(tmp_path: Path):
 
 
 def _expected(pairs) -> dict:
-    """What eval_labels prints: the library's aggregate plus the mean centroid offset of matched nuclei."""
-    from centersam_mm.evaluation.functional import centroid_offsets, mean_offset
+    """What eval_labels prints: the library's aggregate plus the mean centroid offset and the median box size
+    ratios of matched nuclei."""
+    from centersam_mm.evaluation.functional import box_size_log_ratios, centroid_offsets, mean_offset, median_log_ratio
     expected = aggregate([instance_metrics(gt, pred) for gt, pred in pairs])
     offsets = np.concatenate([centroid_offsets(gt, pred) for gt, pred in pairs])
     expected['centroid_dx'], expected['centroid_dy'] = mean_offset(offsets)
+    ratios = np.concatenate([box_size_log_ratios(gt, pred) for gt, pred in pairs])
+    expected['box_log_w_ratio'], expected['box_log_h_ratio'] = median_log_ratio(ratios)
     return expected
 
 

@@ -5,9 +5,11 @@
 Files (.tif/.tiff/.png, 0 = background) are matched by stem; a prediction ``<stem>_labels.tif`` also
 matches ``<stem>.tif``. Prints one JSON object: ``aggregate`` of the per-image ``instance_metrics``
 (``<metric>`` = mean over images, ``<metric>_pooled`` = pooled over the dataset) and ``centroid_dx`` /
-``centroid_dy``, the mean centroid offset (prediction - annotation, pixels) of the nuclei matched at IoU 0.5. ``--out`` writes one CSV
-row per image. Exit status 2, with one ``error: ...`` line per problem on stderr, when a GT file has no
-prediction (unless ``--allow-missing``, which scores it against an empty map) or a file cannot be used.
+``centroid_dy``, the mean centroid offset (prediction - annotation, pixels) of the nuclei matched at IoU 0.5, and
+``box_log_w_ratio`` / ``box_log_h_ratio``, the median log(predicted / annotated) width and height of their tight
+boxes. ``--out`` writes one CSV row per image. Exit status 2, with one ``error: ...`` line per problem on stderr,
+when a GT file has no prediction (unless ``--allow-missing``, which scores it against an empty map) or a file
+cannot be used.
 """
 import argparse
 import json
@@ -17,7 +19,8 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 
-from centersam_mm.evaluation.functional import aggregate, centroid_offsets, instance_metrics, mean_offset, write_results_csv
+from centersam_mm.evaluation.functional import (aggregate, box_size_log_ratios, centroid_offsets, instance_metrics,
+                                                mean_offset, median_log_ratio, write_results_csv)
 from centersam_mm.evaluation.label_files import LabelFileError, pair_label_files, read_label_map
 
 
@@ -52,7 +55,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if missing and not args.allow_missing:
         return fail([f'{gt_path}: no prediction in {args.pred_dir} (expected {gt_path.stem}.tif/.png or '
                      f'{gt_path.stem}_labels.tif/.png)' for gt_path in missing])
-    results, offsets = [], []
+    results, offsets, size_ratios = [], [], []
     try:
         for gt_path, pred_path in pairs:
             gt_label = read_label_map(gt_path)
@@ -62,12 +65,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                                      f'{gt_label.shape}')
             results.append(instance_metrics(gt_label, pred_label))
             offsets.append(centroid_offsets(gt_label, pred_label))
+            size_ratios.append(box_size_log_ratios(gt_label, pred_label))
     except LabelFileError as error:
         return fail([str(error)])
     if args.out:
         write_results_csv(args.out, [gt_path.stem for gt_path, _ in pairs], results)
     summary = aggregate(results)
     summary['centroid_dx'], summary['centroid_dy'] = mean_offset(np.concatenate(offsets))
+    summary['box_log_w_ratio'], summary['box_log_h_ratio'] = median_log_ratio(np.concatenate(size_ratios))
     print(json.dumps(summary))
     return 0
 
