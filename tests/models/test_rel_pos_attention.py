@@ -54,3 +54,11 @@ def test_encoder_built_folded_with_meta_parameter_names():
     names = {k for k in encoder.state_dict() if '.attn.' in k}
     assert {'blocks.0.attn.qkv.weight', 'blocks.0.attn.rel_pos_h', 'blocks.0.attn.rel_pos_w',
             'blocks.0.attn.proj.bias'} <= names
+
+
+def test_unfold_restores_meta_forward():
+    meta, folded = _pair(4, 4)
+    fold_rel_pos(folded, fold=False)
+    assert type(folded) is Attention
+    x = torch.randn(1, 4, 4, 32)
+    assert torch.equal(folded(x), meta(x))

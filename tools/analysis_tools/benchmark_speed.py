@@ -12,7 +12,8 @@ final detector run when the estimate's cannot be reused, SAM image encoder, mask
 the rest: pipeline, mask pasting, label map), the start-up (a fresh interpreter importing the package and
 building the segmenter, median of 3) and the object F1@0.5 / AJI of the same predictions against the split's
 label maps (mean per image). ``--reference``: the model exactly as built (no BatchNorm folding, no
-channels-last), the path the F1 / AJI are compared with.
+channels-last) and the SAM encoder's attention as Meta wrote it (relative-position terms added to the attention map,
+not folded into the query-key product), the path the F1 / AJI are compared with.
 
 Otherwise:
 
@@ -57,7 +58,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--reference', action='store_true',
                         help='--end-to-end: the model as built, without the inference speed-ups NucleusSegmenter '
-                        'applies (BatchNorm folded, channels-last)')
+                        'applies (BatchNorm folded, channels-last) and Meta's SAM attention (no folded relative positions)')
     parser.add_argument('--skip-startup', action='store_true', help='--end-to-end: do not time the start-up')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='--end-to-end: override config settings')
@@ -123,12 +124,15 @@ def end_to_end(args) -> List[str]:
     from centersam_mm.evaluation.functional.instance_metrics import aggregate, instance_metrics
     from centersam_mm.io.labels import read_label_map
     from centersam_mm.io.readers import read_image
+    from centersam_mm.models.segmenters.rel_pos_attention import fold_rel_pos
     from centersam_mm.models.utils.inference_speedups import speed_up_for_inference
     config = args.config or str(find_repo_file(DEFAULT_CONFIG))
     checkpoint = args.checkpoint or (None if args.config else str(find_repo_file(DEFAULT_CHECKPOINT)))
     cfg = Config.fromfile(resolve_config(config))
     cfg.merge_from_dict(args.cfg_options)
     model = build_detector(cfg, checkpoint, args.device)
+    if args.reference:
+        fold_rel_pos(model.segmenter.image_encoder, fold=False)
     fn = MMDetInstanceFn(model if args.reference else speed_up_for_inference(model))
     segmenter = NucleusSegmenter(fn)
     model, times = fn.model, StageTimes()

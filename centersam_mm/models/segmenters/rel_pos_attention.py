@@ -57,9 +57,11 @@ class FoldedRelPosAttention(Attention):
         return super().forward(x)
 
 
-def fold_rel_pos(encoder: nn.Module) -> nn.Module:
-    """Switch every ``Attention`` of ``encoder`` (in place) to :class:`FoldedRelPosAttention`; returns it."""
+def fold_rel_pos(encoder: nn.Module, fold: bool = True) -> nn.Module:
+    """Switch every ``Attention`` of ``encoder`` (in place) to :class:`FoldedRelPosAttention` (``fold=False``:
+    back to Meta's forward, the reference path of ``benchmark_speed.py --reference``); returns it."""
+    source, target = (Attention, FoldedRelPosAttention) if fold else (FoldedRelPosAttention, Attention)
     for module in encoder.modules():
-        if type(module) is Attention:
-            module.__class__ = FoldedRelPosAttention
+        if type(module) is source:
+            module.__class__ = target
     return encoder
