@@ -58,7 +58,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--reference', action='store_true',
                         help='--end-to-end: the model as built, without the inference speed-ups NucleusSegmenter '
-                        'applies (BatchNorm folded, channels-last) and Meta's SAM attention (no folded relative positions)')
+                        'applies (BatchNorm folded, channels-last) and Meta\'s SAM attention (no folded relative positions)')
     parser.add_argument('--skip-startup', action='store_true', help='--end-to-end: do not time the start-up')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='--end-to-end: override config settings')
