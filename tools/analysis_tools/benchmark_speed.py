@@ -131,8 +131,8 @@ def end_to_end(args) -> List[str]:
     cfg = Config.fromfile(resolve_config(config))
     cfg.merge_from_dict(args.cfg_options)
     model = build_detector(cfg, checkpoint, args.device)
-    if args.reference:
-        fold_rel_pos(model.segmenter.image_encoder, fold=False)
+    if args.reference:  # every SAM attention in the model (none in a plain detector) back to Meta's forward
+        fold_rel_pos(model, fold=False)
     fn = MMDetInstanceFn(model if args.reference else speed_up_for_inference(model))
     segmenter = NucleusSegmenter(fn)
     model, times = fn.model, StageTimes()
