@@ -208,9 +208,9 @@ def _segment_one(path: Path, paths: Dict[str, Path], segmenter: NucleusSegmenter
         paths = {fmt: out for fmt, out in paths.items() if fmt not in existing}
     try:
         image = read_image(path, segmenter.channels)
-        on_tile_done = reporter.tile_bar(str(path), segmenter.num_tiles(*image.shape[:2]))
         pixel_size = read_pixel_size(path)
-        result = segmenter.predict_rgb(image, on_tile_done, pixel_size)
+        result = segmenter.predict_rgb(image, None, pixel_size,
+                                       on_tiles=lambda num_tiles: reporter.tile_bar(str(path), num_tiles))
         write_outputs(result, image, paths, object_type)
     except PER_IMAGE_ERRORS as error:
         return ImageOutcome(path, 'failed', message=f'FAILED: {type(error).__name__}: {error}')

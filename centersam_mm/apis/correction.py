@@ -123,9 +123,12 @@ def _mask_boxes(masks: np.ndarray) -> np.ndarray:
 
 
 def segment_for_correction(segmenter, image: np.ndarray, on_tile_done: Optional[Callable[[], None]] = None,
-                           keep_masks: bool = False) -> 'CorrectionSession':
+                           keep_masks: bool = False,
+                           on_tiles: Optional[Callable[[int], Optional[Callable[[], None]]]] = None
+                           ) -> 'CorrectionSession':
     """Segment an (H, W, 3) RGB uint8 image with ``segmenter`` (a :class:`NucleusSegmenter` over a CenterSAM
-    model) exactly as ``segmenter.predict_rgb`` does, keeping what correction needs.
+    model) exactly as ``segmenter.predict_rgb`` does (progress callbacks as there), keeping what correction
+    needs.
 
     ``session.result`` is the ``NucleusResult`` of ``predict_rgb``; ``keep_masks`` also keeps each tile's SAM
     masks (``session.tile_records[t].masks``; memory: one bool per pixel and nucleus), for tests.
@@ -141,7 +144,7 @@ def segment_for_correction(segmenter, image: np.ndarray, on_tile_done: Optional[
     recorder = PromptRecorder(fn, keep_masks)
     recording = copy.copy(segmenter)
     recording.instance_fn = recorder
-    result = recording.predict_rgb(image, on_tile_done)
+    result = recording.predict_rgb(image, on_tile_done, on_tiles=on_tiles)
     return CorrectionSession(segmenter, image, result, recorder.records)
 
 
@@ -159,8 +162,8 @@ class CorrectionSession:
         self.model = segmenter.instance_fn.model
         self.sam = self.model.segmenter
         height, width = image.shape[:2]
-        self.tiles = make_tiles(height, width, segmenter.tile_size, segmenter.tile_overlap,
-                                records[0]['align'] if records else None)
+        self.tiles = segmenter.tiles(height, width, records[0]['align'] if records else None,
+                                     records[0]['scale'] if records else None)
         if len(records) != len(self.tiles):
             raise RuntimeError(f'{len(records)} tiles recorded for {len(self.tiles)} tiles')
         self.tile_records = [self._global_record(tile, record) for tile, record in zip(self.tiles, records)]

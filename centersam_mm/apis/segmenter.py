@@ -24,6 +24,7 @@ import numpy as np
 from ..io.readers import read_image, read_pixel_size, to_rgb_uint8
 from .result import NucleusResult
 from .stub import ThresholdSegmenter
+from ..utils.tile_grid import MAX_TILE_INPUT, Tile, input_bounded_tiles
 from .tiling import InstanceFn, make_tiles, segment_tiled
 
 PathLike = Union[str, Path]
@@ -260,6 +261,10 @@ class NucleusSegmenter:
         device: torch device for MMDetection models.
         tile_size: images with a side above it are tiled (tiles of this side); ``None``/0: never tile.
         tile_overlap: overlap of neighbouring tiles in pixels (larger than a nucleus).
+        max_tile_input: bound on a tile's side at the model's input (pixels): when an image's factor would
+            make a ``tile_size`` tile larger, tiles and their overlap shrink in proportion
+            (:func:`~centersam_mm.utils.tile_grid.input_bounded_tiles`), so memory and time per tile stay
+            bounded for images of small nuclei; ``None``: tiles of ``tile_size`` whatever the factor.
         score_thr: drop nuclei scoring below it (default 0: the model's own ``test_cfg`` thresholds decide).
         min_area: drop nuclei with fewer pixels (default 0).
         scale: resize factor from image pixels to the detector's input, for every image (overrides the rest).
@@ -277,9 +282,10 @@ class NucleusSegmenter:
                  device: str = 'cpu', tile_size: Optional[int] = 1024, tile_overlap: int = 128,
                  score_thr: float = 0.0, min_area: int = 0, scale: Optional[float] = None,
                  diameter: Optional[float] = None, pixel_size: Optional[float] = None,
-                 channels: Optional[Sequence[int]] = None):
+                 channels: Optional[Sequence[int]] = None, max_tile_input: Optional[int] = MAX_TILE_INPUT):
         self.tile_size = tile_size
         self.tile_overlap = tile_overlap
+        self.max_tile_input = max_tile_input
         self.instance_fn = self._build_instance_fn(model, weights, device)
         self.score_thr = score_thr or 0.0
         self.min_area = min_area or 0
@@ -321,28 +327,47 @@ class NucleusSegmenter:
         return dict(pixel_size=float(pixel_size))
 
     def predict_rgb(self, image: np.ndarray, on_tile_done: Optional[Callable[[], None]] = None,
-                    pixel_size: Optional[float] = None) -> NucleusResult:
+                    pixel_size: Optional[float] = None,
+                    on_tiles: Optional[Callable[[int], Optional[Callable[[], None]]]] = None) -> NucleusResult:
         """Segment an (H, W, 3) RGB uint8 image (tiled when a side exceeds ``tile_size``); ``pixel_size``: the
         image's µm per pixel where known (used as :meth:`options_for` says).
 
         A scale-aware model's factor is chosen once for the whole image (:meth:`MMDetInstanceFn.scale_for`) and
-        given to every tile, whose starts lie on the detector's pixel grid at that factor. When tiled, the
-        model's whole-image steps (CLAHE) run once on the whole image first (:meth:`MMDetInstanceFn.prepare`),
-        so every tile is equalised as in the whole image.
+        given to every tile, whose starts lie on the detector's pixel grid at that factor; the factor also
+        bounds the tiles' side (``max_tile_input``). When tiled, the model's whole-image steps (CLAHE) run once
+        on the whole image first (:meth:`MMDetInstanceFn.prepare`), so every tile is equalised as in the whole
+        image. Progress: ``on_tile_done()`` after each tile; ``on_tiles(number of tiles)``, called once the
+        tiles are known, may return a further per-tile callback.
         """
         fn, options = self.instance_fn, self.options_for(pixel_size)
         if getattr(fn, 'scale_aware', False) and self.num_tiles(*image.shape[:2]) == 1:
-            return self._predict_one_tile(image, on_tile_done, options)
+            return self._predict_one_tile(image, self._progress(on_tile_done, on_tiles, 1), options)
         prepared = None
         if self.num_tiles(*image.shape[:2]) > 1 and hasattr(fn, 'prepare'):
             prepared = fn.prepare(image)
         scale = fn.scale_for(image, prepared, options) if getattr(fn, 'scale_aware', False) else None
         align = None if scale is None else fn.tile_align(scale)
         tile_options = None if scale is None else dict(options, nucleus_scale=scale, tile_align=align)
-        result = segment_tiled(image, fn, self.tile_size, self.tile_overlap, self.score_thr, self.min_area,
-                               on_tile_done, align, prepared, tile_options)
+        tile_size, overlap = self.tile_geometry(*image.shape[:2], scale)
+        progress = self._progress(on_tile_done, on_tiles, self.num_tiles(*image.shape[:2], align, scale))
+        result = segment_tiled(image, fn, tile_size, overlap, self.score_thr, self.min_area, progress, align,
+                               prepared, tile_options)
         result.scale = scale
         return result
+
+    @staticmethod
+    def _progress(on_tile_done: Optional[Callable[[], None]], on_tiles: Optional[Callable[[int], Any]],
+                  num_tiles: int) -> Optional[Callable[[], None]]:
+        """One per-tile callback from ``on_tile_done`` and the one ``on_tiles(num_tiles)`` returns."""
+        callbacks = [callback for callback in (on_tile_done, on_tiles(num_tiles) if on_tiles else None)
+                     if callback is not None]
+        if len(callbacks) < 2:
+            return callbacks[0] if callbacks else None
+
+        def each_tile() -> None:
+            for callback in callbacks:
+                callback()
+        return each_tile
 
     def _predict_one_tile(self, image: np.ndarray, on_tile_done: Optional[Callable[[], None]],
                           options: dict) -> NucleusResult:
@@ -362,9 +387,22 @@ class NucleusSegmenter:
         result.scale = used.get('scale')
         return result
 
-    def num_tiles(self, height: int, width: int, align: Optional[int] = None) -> int:
-        """How many tiles an (height, width) image is cut into."""
-        return len(make_tiles(height, width, self.tile_size, self.tile_overlap, align))
+    def tile_geometry(self, height: int, width: int, scale: Optional[float] = None) -> Tuple[Optional[int], int]:
+        """(tile side, overlap) in original pixels for an (height, width) image at the factor ``scale``: an image
+        that fits in ``tile_size`` stays whole; a larger one gets ``tile_size`` tiles, shrunk when ``scale``
+        would make them larger than ``max_tile_input`` at the model's input (``input_bounded_tiles``)."""
+        if len(make_tiles(height, width, self.tile_size, self.tile_overlap)) == 1:
+            return self.tile_size, self.tile_overlap
+        return input_bounded_tiles(self.tile_size, self.tile_overlap, scale, self.max_tile_input)
+
+    def tiles(self, height: int, width: int, align: Optional[int] = None, scale: Optional[float] = None) -> List[Tile]:
+        """The tiles :meth:`predict_rgb` cuts an (height, width) image into at the factor ``scale``, their
+        starts on multiples of ``align``."""
+        return make_tiles(height, width, *self.tile_geometry(height, width, scale), align)
+
+    def num_tiles(self, height: int, width: int, align: Optional[int] = None, scale: Optional[float] = None) -> int:
+        """How many tiles an (height, width) image is cut into (see :meth:`tiles`)."""
+        return len(self.tiles(height, width, align, scale))
 
     def __call__(self, images: Union[ImageInput, Sequence[ImageInput]]) -> Union[np.ndarray, List[np.ndarray]]:
         """Label map(s) (H, W) uint16/uint32 of one image or a list of images."""

@@ -227,18 +227,21 @@ class SegmentWidget(QWidget):
         self.progressed.emit(0, 0, 'loading the model…')
         segmenter = self.build_segmenter(key, options)
         image = to_rgb_uint8(np.asarray(data), options['channels'])
-        total = segmenter.num_tiles(*image.shape[:2])
         done = [0]
 
-        def tile_done():
-            done[0] += 1
-            self.progressed.emit(done[0], total, f'segmented tile {done[0]}/{total}')
+        def on_tiles(total: int):  # called once the tiles are known (their size depends on the factor)
+            self.progressed.emit(0, 0 if total == 1 else total, 'segmenting…')
 
-        self.progressed.emit(0, 0 if total == 1 else total, 'segmenting…')
+            def tile_done():
+                done[0] += 1
+                self.progressed.emit(done[0], total, f'segmented tile {done[0]}/{total}')
+            return tile_done
+
+        self.progressed.emit(0, 0, 'segmenting…')
         try:
-            session = segment_for_correction(segmenter, image, tile_done)
+            session = segment_for_correction(segmenter, image, on_tiles=on_tiles)
         except CorrectionUnavailable:
-            return None, segmenter.predict_rgb(image, tile_done), image
+            return None, segmenter.predict_rgb(image, on_tiles=on_tiles), image
         session.prefetch(lambda k, n: self.progressed.emit(k, n, f'encoding SAM window {k}/{n} for corrections'))
         return session, session.result, image
 

@@ -5,10 +5,13 @@ their overlap, so each tile's *core* is the tile minus half the overlap on its i
 of the image lies in exactly one core. Used by tiled inference (:mod:`centersam_mm.apis.tiling`) and by the
 SAM segmenter's fixed-scale encoding windows.
 """
+import math
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
+
+MAX_TILE_INPUT = 2048  # default bound on a tile's side at the detector's input (see input_bounded_tiles)
 
 
 @dataclass(frozen=True)
@@ -80,3 +83,16 @@ def make_tiles(height: int, width: int, tile_size: Optional[int], overlap: int,
             tiles.append(Tile(y0, min(y0 + tile_size, height), x0, min(x0 + tile_size, width),
                               core_y0, core_y1, core_x0, core_x1))
     return tiles
+
+
+def input_bounded_tiles(tile_size: Optional[int], overlap: int, scale: Optional[float],
+                        max_input: Optional[int] = MAX_TILE_INPUT) -> Tuple[Optional[int], int]:
+    """Tile side and overlap (original pixels) for an image the model resizes by ``scale``: ``tile_size`` and
+    ``overlap`` as given while a tile's side at the model's input, ``tile_size * scale``, is at most
+    ``max_input``; beyond it both shrink by the same ratio, so a tile's input stays ``max_input`` pixels a side
+    (bounded memory and time per tile whatever the factor) and the overlap stays as wide, in nuclei, as at the
+    bound. Unchanged without a tile size, a factor or a bound."""
+    if not tile_size or not scale or not max_input or tile_size * scale <= max_input:
+        return tile_size, overlap
+    ratio = max_input / (tile_size * scale)
+    return max(1, int(tile_size * ratio)), max(1, math.ceil(overlap * ratio))

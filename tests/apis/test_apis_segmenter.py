@@ -57,6 +57,46 @@ def test_large_images_are_tiled():
     assert len(tiles_seen) == segmenter.num_tiles(200, 120) and result.num_nuclei == 20
 
 
+class _FixedFactorStub:
+    """A scale-aware instance function whose model applies the factor 4 (the stub's masks, whatever the factor)."""
+    scale_aware = True
+
+    def __init__(self):
+        self.stub = ThresholdSegmenter()
+
+    def scale_for(self, image, prepared=None, options=None):
+        return 4.0
+
+    def tile_align(self, scale):
+        return None
+
+    def __call__(self, image, prepared=None, options=None):
+        assert options['nucleus_scale'] == 4.0  # every tile runs at the whole image's factor
+        return self.stub(image)
+
+
+def test_tiles_shrink_at_large_factors_and_still_match_the_whole_image():
+    """At factor 4 a 64-px tile would be 256 px at the model's input; ``max_tile_input=128`` halves tiles and
+    overlap (32 / 16 px, stride 16): 12 x 7 tiles for (200, 120), announced through ``on_tiles``."""
+    segmenter = NucleusSegmenter(_FixedFactorStub(), tile_size=64, tile_overlap=32, max_tile_input=128)
+    assert segmenter.tile_geometry(200, 120, 4.0) == (32, 16)
+    assert segmenter.tile_geometry(60, 60, 4.0) == (64, 32)  # an image that fits in one tile stays whole
+    assert segmenter.num_tiles(200, 120) == 6 * 3 and segmenter.num_tiles(200, 120, scale=4.0) == 12 * 7
+    image = np.repeat(np.tile(_two_squares(), (5, 2))[..., None], 3, axis=2)  # (200, 120, 3), squares <= 15 px
+    announced, tiles_seen = [], []
+
+    def on_tiles(num_tiles):
+        announced.append(num_tiles)
+        return lambda: tiles_seen.append(1)
+
+    result = segmenter.predict_rgb(image, on_tiles=on_tiles)
+    assert announced == [84] and len(tiles_seen) == 84 and result.scale == 4.0
+    whole = NucleusSegmenter(ThresholdSegmenter(), tile_size=None).predict(image)
+    assert result.num_nuclei == 20 and np.array_equal(result.labels, whole.labels)
+    unbounded = NucleusSegmenter(_FixedFactorStub(), tile_size=64, tile_overlap=32, max_tile_input=None)
+    assert unbounded.num_tiles(200, 120, scale=4.0) == unbounded.num_tiles(200, 120)
+
+
 def test_resolve_config_by_path_or_name(tmp_path):
     config = tmp_path / 'my_model.py'
     config.write_text('model = dict()\n')

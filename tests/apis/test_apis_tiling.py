@@ -59,6 +59,17 @@ def test_aligned_tile_starts_hand_computed():
     assert [(t.x0, t.x1) for t in tiles[:2]] == [(0, 512), (384, 600)] and tiles[0].core_x1 == 448.0
 
 
+def test_input_bounded_tiles_hand_computed():
+    from centersam_mm.utils.tile_grid import input_bounded_tiles
+    assert input_bounded_tiles(1024, 128, 1.5, 2048) == (1024, 128)    # 1536 input pixels: within the bound
+    assert input_bounded_tiles(1024, 128, 2.0, 2048) == (1024, 128)    # exactly at it
+    assert input_bounded_tiles(1024, 128, 4.0, 2048) == (512, 64)      # ratio 2048 / 4096 = 1/2
+    assert input_bounded_tiles(1024, 100, 3.0, 2048) == (682, 67)      # ratio 2/3: int(682.7), ceil(66.7)
+    assert input_bounded_tiles(1024, 128, 0.5, 2048) == (1024, 128)    # shrinking factors never grow tiles
+    for unbounded in [(None, 128, 4.0, 2048), (1024, 128, None, 2048), (1024, 128, 4.0, None)]:
+        assert input_bounded_tiles(*unbounded) == unbounded[:2]
+
+
 def test_every_point_owned_by_exactly_one_tile():
     tiles = make_tiles(700, 1000, 256, 64)
     assert len(tiles) == 4 * 5

@@ -40,3 +40,15 @@ def test_equal_components_keep_one_and_the_result_is_idempotent():
     once = clean_masks(masks)
     assert int(once.sum()) == 4
     assert torch.equal(clean_masks(once), once)
+
+
+def test_inplace_cleans_the_given_stack_as_a_copy_would():
+    masks = torch.zeros(2, 8, 8, dtype=torch.bool)
+    masks[0, 1:5, 1:5] = True
+    masks[0, 2, 2] = False          # a hole
+    masks[1, 0:2, 0:2] = True
+    masks[1, 6:8, 6:8] = True       # a second component of the same size
+    copied = clean_masks(masks)
+    cleaned = clean_masks(masks, inplace=True)
+    assert cleaned is masks and torch.equal(cleaned, copied)
+    assert bool(masks[0, 2, 2]) and int(masks[1].sum()) == 4

@@ -294,26 +294,29 @@ class CenterSAM(BaseDetector):
         boxes = instances.bboxes.to(device).float()
         det_scores = instances.scores.to(device)
         sam_scale = None if scale is None else self.sam_scale(scale)
-        result = self.segmenter.segment(image, boxes, scale=sam_scale,
-                                        align=data_sample.metainfo.get('tile_align'))
+        # the candidates' stack (one bool per pixel and box) is dropped once the kept masks are copied out of it
+        candidates, iou_pred = self.segmenter.segment(image, boxes, scale=sam_scale,
+                                                      align=data_sample.metainfo.get('tile_align'))
         scores, score_thr = det_scores, None
         if self.scorer is not None and self.test_cfg['prompt'] == 'detector':
-            scores = self.scorer.score(image, result.masks, boxes, det_scores, result.iou_pred, scale)
+            scores = self.scorer.score(image, candidates, boxes, det_scores, iou_pred, scale)
             score_thr = self.test_cfg['scorer_thr']
-        keep = select_candidates(result.masks, scores, result.iou_pred, self.test_cfg['iou_thr'], score_thr,
+        keep = select_candidates(candidates, scores, iou_pred, self.test_cfg['iou_thr'], score_thr,
                                  self.test_cfg.get('mask_nms_thr'))
-        masks = self.finish_masks(result.masks[keep])
+        masks = candidates[keep]
+        del candidates
+        masks = self.finish_masks(masks)
         out = InstanceData(bboxes=boxes[keep], scores=scores[keep],
                            labels=instances.labels.to(device)[keep], masks=masks)
-        out.mask_scores = result.iou_pred[keep]
+        out.mask_scores = iou_pred[keep]
         out.det_scores = det_scores[keep]
         return out
 
     def finish_masks(self, masks: Tensor) -> Tensor:
-        """Kept (N, H, W) bool masks as the model outputs them: cleaned (:func:`clean_masks`) when
-        ``test_cfg.clean_masks`` is set, else as SAM drew them. Box correction (``apis.correction``) finishes a
-        re-decoded mask with it too."""
-        return clean_masks(masks) if self.test_cfg.get('clean_masks') else masks
+        """Kept (N, H, W) bool masks as the model outputs them: cleaned (:func:`clean_masks`, in place: the
+        caller hands over a stack of its own) when ``test_cfg.clean_masks`` is set, else as SAM drew them. Box
+        correction (``apis.correction``) finishes a re-decoded mask with it too."""
+        return clean_masks(masks, inplace=True) if self.test_cfg.get('clean_masks') else masks
 
     def sam_scale(self, scale: float) -> float:
         """The factor SAM encodes an image at when the detector's is ``scale``: ``scale * sam_diameter /

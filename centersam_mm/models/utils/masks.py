@@ -20,12 +20,13 @@ def mask_boxes(masks: Tensor) -> Tensor:
     return boxes
 
 
-def clean_masks(masks: Tensor) -> Tensor:
+def clean_masks(masks: Tensor, inplace: bool = False) -> Tensor:
     """Each (N, H, W) bool mask reduced to its largest 4-connected component with its holes filled (as Cellpose's
     ``fill_holes_and_remove_small_masks`` tidies its masks), computed within the mask's tight box; empty masks
-    stay empty. Returns a new stack on the masks' device."""
+    stay empty. Returns a new stack on the masks' device, or ``masks`` itself, cleaned, with ``inplace`` (no
+    second stack: a tile of many nuclei holds one bool per pixel and nucleus)."""
     from scipy import ndimage
-    out = masks.clone()
+    out = masks if inplace else masks.clone()
     for index, (top, bottom, left, right) in enumerate(mask_boxes(masks).tolist()):
         if bottom <= top:
             continue
