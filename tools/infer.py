@@ -15,7 +15,8 @@ multichannel images (C×H×W, H×W×C, OME-TIFF) need ``--channels N`` (nuclear 
 have more than 3 channels. Each image is resized so that its nuclei reach the size the model was trained at: from
 ``--pixel-size`` or ``--diameter`` when given, else estimated from the image (printed per image); ``--scale``
 fixes the factor. Images with a side above ``--tile-size`` are
-segmented in overlapping tiles (``--tile-size 0``: never tile).
+segmented in overlapping tiles (``--tile-size 0``: never tile), smaller ones where the factor would make a tile
+larger than ``--max-tile-input`` pixels at the model's input (memory stays bounded for images of small nuclei).
 
 Outputs per image: ``<stem>_labels.tif`` (uint16/uint32 label image), ``<stem>_overlay.png`` (outlines),
 ``<stem>.geojson`` (QuPath: File > Import objects), ``<stem>_nuclei.csv`` (one row per nucleus), and with
@@ -48,6 +49,7 @@ from centersam_mm.apis.batch import (DEFAULT_FORMATS, SLIDE_MODES, Reporter, Sli
 from centersam_mm.apis.segmenter import STUB_MODEL, NucleusSegmenter  # noqa: E402
 from centersam_mm.io import collect_image_files  # noqa: E402
 from centersam_mm.io.readers import parse_channels  # noqa: E402
+from centersam_mm.utils.tile_grid import MAX_TILE_INPUT  # noqa: E402
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -61,6 +63,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--device', default='cpu', help="'cpu', 'cuda' or 'cuda:N'")
     parser.add_argument('--tile-size', type=int, default=1024, help='tile images with a side above this; 0: never')
     parser.add_argument('--tile-overlap', type=int, default=128, help='tile overlap in pixels (> nucleus size)')
+    parser.add_argument('--max-tile-input', type=int, default=MAX_TILE_INPUT,
+                        help="largest tile side at the model's input, in pixels: tiles and overlap shrink at "
+                             'factors that would exceed it (0: tiles of --tile-size whatever the factor)')
     parser.add_argument('--formats', default=','.join(DEFAULT_FORMATS), help='tif,png,geojson,csv,coco')
     parser.add_argument('--recursive', action='store_true', help='look into sub-folders of folder inputs')
     parser.add_argument('--overwrite', action='store_true', help='replace existing outputs')
@@ -100,7 +105,8 @@ def build_segmenter(args: argparse.Namespace, local_rank: int) -> NucleusSegment
     model = args.model or args.config
     return NucleusSegmenter(model, args.checkpoint, device, args.tile_size or None, args.tile_overlap,
                             args.score_thr, args.min_area, scale=args.scale, diameter=args.diameter,
-                            pixel_size=args.pixel_size, channels=parse_channels(args.channels))
+                            pixel_size=args.pixel_size, channels=parse_channels(args.channels),
+                            max_tile_input=args.max_tile_input or None)
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -169,17 +169,22 @@ def test_estimated_factor_gives_the_nuclei_of_that_factor_given():
     np.testing.assert_allclose(given.scores, auto.scores, rtol=1e-5)
 
 
+def _demo_mosaic() -> np.ndarray:
+    """(600, 600, 3) RGB mosaic of three fluorescence demo images, rows rolled so that no two rows repeat."""
+    import cv2
+    fluorescence = [REPO_ROOT / 'demo' / f'{name}.png' for name in ('dsb_aa47f0b3', 'dsb_f8e74d40', 'dsb_16c3d593')]
+    row = np.hstack([cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB) for path in fluorescence])
+    return np.ascontiguousarray(np.vstack([row, np.roll(row, 256, axis=1), np.roll(row, 512, axis=1)])[:600, :600])
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not find_repo_file(DEFAULT_CHECKPOINT).is_file(), reason='default checkpoint not there yet')
 def test_default_model_tiled_matches_whole():
     """Object F1 at IoU 0.5 between tiled (4 tiles of 512) and whole-image runs of a 600×600 demo mosaic, with
     default options: the factor is estimated once for the whole image and every tile uses it (detector and SAM,
     which encodes windows aligned as the tiles), and tiling equalises (CLAHE) the whole image once."""
-    import cv2
     from centersam_mm.evaluation.functional import instance_metrics
-    fluorescence = [REPO_ROOT / 'demo' / f'{name}.png' for name in ('dsb_aa47f0b3', 'dsb_f8e74d40', 'dsb_16c3d593')]
-    row = np.hstack([cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB) for path in fluorescence])
-    mosaic = np.ascontiguousarray(np.vstack([row, np.roll(row, 256, axis=1), np.roll(row, 512, axis=1)])[:600, :600])
+    mosaic = _demo_mosaic()
     whole = NucleusSegmenter(tile_size=None).predict(mosaic)
     tiled_segmenter = NucleusSegmenter(tile_size=512, tile_overlap=128)
     assert tiled_segmenter.num_tiles(600, 600) == 4
@@ -187,6 +192,24 @@ def test_default_model_tiled_matches_whole():
     assert whole.scale == tiled.scale
     assert whole.num_nuclei > 100
     assert instance_metrics(whole.labels, tiled.labels)['f1_05'] >= 0.99
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not find_repo_file(DEFAULT_CHECKPOINT).is_file(), reason='default checkpoint not there yet')
+def test_default_model_tiles_bounded_at_its_input_match_whole():
+    """The mosaic of the test above with tiles bounded at 768 pixels of the detector's input: at its factor
+    (~2.9) 512-px tiles would be ~1,500 px there, so they shrink to about a third of their side (and overlap),
+    and the nuclei still match the whole-image run's."""
+    from centersam_mm.evaluation.functional import instance_metrics
+    mosaic = _demo_mosaic()
+    whole = NucleusSegmenter(tile_size=None).predict(mosaic)
+    bounded = NucleusSegmenter(tile_size=512, tile_overlap=128, max_tile_input=768)
+    tile_size, overlap = bounded.tile_geometry(600, 600, whole.scale)
+    assert tile_size * whole.scale <= 768 < 512 * whole.scale and overlap < 128
+    announced = []
+    tiled = bounded.predict_rgb(mosaic, on_tiles=announced.append)
+    assert whole.scale == tiled.scale and announced[0] > 4
+    assert instance_metrics(whole.labels, tiled.labels)['f1_05'] >= 0.98
 
 
 def test_prepared_pipeline_takes_the_whole_image_clahe():

@@ -139,3 +139,17 @@ def test_size_regressor_sets_where_the_estimate_starts(tmp_path, monkeypatch):
     assert scales[0] == pytest.approx(3.0)
     features = model.size_features(torch.rand(1, 3, 60, 90), 60, 90)
     assert features.shape == (64,)
+
+
+def test_large_inputs_keep_more_detections_than_max_per_img(tmp_path):
+    """The tiny detector decodes its top 20 peaks and CenterSAM keeps at most 20 (max_per_img); a scale-aware
+    model raises both to one per (diameter / 2)² input pixels: at factor 2 the 60 x 90 image is 120 x 180 at
+    the input, 21,600 / (4 / 2)² = 5,400 allowed, so every peak of the random network above score 0 is kept."""
+    model = _model(diameter=4.0, max_per_img=20)
+    assert model.detection_limit((120, 180)) == 5400 and model.detection_limit((8, 8)) == 20
+    out = model.predict(torch.rand(1, 3, 64, 96), [_scale_aware_sample(tmp_path, nucleus_scale=2.0)])[0]
+    assert len(out.pred_instances) > 20
+    assert model.detector.bbox_head.test_cfg['topk'] == 20  # the head's own setting is restored
+    fixed = _model(max_per_img=20)  # not scale-aware: max_per_img holds
+    assert fixed.detection_limit((120, 180)) == 20
+    assert len(fixed.predict(torch.rand(1, 3, 64, 64), [_sample(tmp_path)])[0].pred_instances) <= 20

@@ -3,7 +3,8 @@
 Builds a SIZE×SIZE RGB mosaic of 256×256 crops of fluorescence images from
 ``../shared/data/dsb2018/stage1_train`` (cycled, in sorted order), saves it as a TIFF, then runs
 ``tools/infer.py`` on it in a child process (all default exports) and reports the child's peak resident
-memory (``ru_maxrss`` of RUSAGE_CHILDREN), wall time, tiles and nuclei. (Tiled == whole-image results
+memory (``ru_maxrss`` of RUSAGE_CHILDREN), wall time, tiles (as ``tools/infer.py`` announces them: their size
+depends on the factor) and nuclei. (Tiled == whole-image results
 are a slow test: ``tests/apis/test_apis_segmenter.py::test_default_model_tiled_matches_whole``.)
 
 Examples::
@@ -13,6 +14,7 @@ Examples::
 """
 import argparse
 import json
+import re
 import resource
 import subprocess
 import sys
@@ -76,7 +78,10 @@ def run_infer(image_path: Path, out_dir: Path, args: argparse.Namespace, extra: 
     if completed.returncode != 0:
         raise RuntimeError(f'{" ".join(command)} failed:\n{completed.stdout}\n{completed.stderr}')
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # Linux: KiB, max over children so far
-    return {'wall_s': round(wall, 1), 'peak_rss_mib': round(peak_kib / 1024, 1)}
+    figures = {'wall_s': round(wall, 1), 'peak_rss_mib': round(peak_kib / 1024, 1)}
+    announced = re.search(r': (\d+) tiles$', completed.stdout, re.MULTILINE)  # tools/infer.py's "<path>: N tiles"
+    figures.update(tiles=int(announced.group(1)) if announced else 1)
+    return figures
 
 
 def memory_benchmark(args: argparse.Namespace) -> Dict[str, float]:
@@ -88,10 +93,7 @@ def memory_benchmark(args: argparse.Namespace) -> Dict[str, float]:
         tifffile.imwrite(image_path, build_mosaic(args.size, Path(args.dsb_root)), photometric='rgb')
     figures = run_infer(image_path, work / f'out_{args.model}', args, [])
     labels = tifffile.imread(work / f'out_{args.model}' / f'{image_path.stem}_labels.tif')
-    from centersam_mm.apis.tiling import make_tiles
     figures.update(size=args.size, nuclei=int(labels.max()), label_dtype=str(labels.dtype))
-    if args.scale is None:  # with an input scale, tiles are aligned to the model's stride (not counted here)
-        figures.update(tiles=len(make_tiles(args.size, args.size, args.tile_size, args.tile_overlap)))
     return figures
 
 

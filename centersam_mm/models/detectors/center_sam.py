@@ -20,7 +20,8 @@ are kept as ``det_scores``); candidates below ``scorer_thr`` are dropped before 
 import copy
 import math
 import warnings
-from typing import Dict, List, Optional, Tuple, Union
+from contextlib import contextmanager
+from typing import Dict, Iterator, List, Optional, Tuple, Union
 
 import torch
 from mmdet.models.detectors.base import BaseDetector
@@ -85,6 +86,22 @@ def select_candidates(masks: Tensor, scores: Tensor, iou_pred: Tensor, iou_thr: 
     if mask_nms_thr is not None:
         keep = suppress_covered_masks(masks, scores, mask_nms_thr, candidates=keep)
     return keep
+
+
+@contextmanager
+def _head_topk(detector, k: int) -> Iterator[None]:
+    """The detector's head decodes at least ``k`` peaks meanwhile (heads whose ``test_cfg`` has a ``topk``, as
+    CenterNet's; others as they are)."""
+    cfg = getattr(getattr(detector, 'bbox_head', None), 'test_cfg', None)
+    if cfg is None or 'topk' not in cfg or cfg['topk'] >= k:
+        yield
+        return
+    before = cfg['topk']
+    cfg['topk'] = k
+    try:
+        yield
+    finally:
+        cfg['topk'] = before
 
 
 @MODELS.register_module()
@@ -185,7 +202,8 @@ class CenterSAM(BaseDetector):
             if self.test_cfg['prompt'] == 'oracle':
                 prompts = self._oracle_instances(ds)
             else:
-                prompts = self._select(probed if probed is not None else self._detect(inputs, ds, scale))
+                limit = None if scale is None else self.detection_limit(scaled_size(*ds.ori_shape[:2], scale))
+                prompts = self._select(probed if probed is not None else self._detect(inputs, ds, scale), limit)
             ds.pred_instances = self._segment(ds, prompts, scale)
         return batch_data_samples
 
@@ -268,13 +286,25 @@ class CenterSAM(BaseDetector):
         meta = dict(ori_shape=(ori_h, ori_w), img_shape=size, pad_shape=tuple(resized.shape[-2:]),
                     batch_input_shape=tuple(resized.shape[-2:]), scale_factor=(size[1] / ori_w, size[0] / ori_h))
         sample = DetDataSample(metainfo=meta)
-        return self.detector.predict(resized, [sample], rescale=True)[0].pred_instances
+        with _head_topk(self.detector, self.detection_limit(size)):
+            return self.detector.predict(resized, [sample], rescale=True)[0].pred_instances
 
-    def _select(self, instances: InstanceData) -> InstanceData:
-        """Detections with score ≥ score_thr, best first, at most max_per_img."""
+    def detection_limit(self, input_hw: Tuple[int, int]) -> int:
+        """Most detections kept from one detector input of ``input_hw`` pixels: ``max_per_img``, raised for large
+        inputs of a scale-aware model to one per (diameter / 2)² input pixels (nuclei at the trained size, and
+        down to half of it, packed edge to edge), so a large or densely packed image is not cut at a fixed
+        count; the detector's own top-K (a CenterNet head's ``test_cfg.topk``) is raised with it."""
+        limit = int(self.test_cfg['max_per_img'])
+        if not self.scale_aware:
+            return limit
+        cell = float(self.test_cfg['diameter']) / 2
+        return max(limit, math.ceil(input_hw[0] * input_hw[1] / cell ** 2))
+
+    def _select(self, instances: InstanceData, limit: Optional[int] = None) -> InstanceData:
+        """Detections with score ≥ score_thr, best first, at most ``limit`` (default ``max_per_img``)."""
         keep = instances.scores >= self.test_cfg['score_thr']
         instances = instances[keep]
-        order = instances.scores.argsort(descending=True)[:self.test_cfg['max_per_img']]
+        order = instances.scores.argsort(descending=True)[:limit or self.test_cfg['max_per_img']]
         return instances[order]
 
     @staticmethod
