@@ -16,6 +16,7 @@ pipeline (resizing, CLAHE, ...) decides the preprocessing exactly as in testing.
 (see :mod:`centersam_mm.apis.tiling`).
 """
 import copy
+import math
 from pathlib import Path
 from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
@@ -126,6 +127,20 @@ class MMDetInstanceFn:
     def tile_align(self, scale: Optional[float]) -> Optional[int]:
         """Tile starts (original pixels) on the detector's pixel grid at ``scale``: multiples of stride/scale."""
         return None if scale is None else max(1, round(self.stride / scale))
+
+    def window_grid(self, scale: Optional[float]) -> Optional[Tuple[int, int]]:
+        """(side, stride) in original pixels of the windows SAM encodes a tile in at the detector's factor
+        ``scale`` (tiles aligned by :meth:`tile_align`); ``None`` for models without such windows. The side is
+        the window's less two tokens: a tile cut at it leaves its last window a little short, so boxes at the
+        tile's edge keep the margin SAM's small decoding windows need (a box at the very end of a full window
+        is decoded on the whole window, several times slower)."""
+        sam = getattr(self.model, 'segmenter', None)
+        if scale is None or not hasattr(sam, 'window_geometry') or not hasattr(self.model, 'sam_scale'):
+            return None
+        sam_scale = self.model.sam_scale(scale)
+        side, overlap, align = sam.window_geometry(sam_scale, self.tile_align(scale))
+        slack = math.ceil(2 * sam.arch.patch_size / sam_scale)
+        return side - slack, (side - overlap) // align * align
 
     def prepare(self, image: np.ndarray) -> Optional[np.ndarray]:
         """The whole-image steps (e.g. CLAHE) applied to an (H, W, 3) RGB image: (H, W, 3) BGR, or None."""
@@ -390,10 +405,20 @@ class NucleusSegmenter:
     def tile_geometry(self, height: int, width: int, scale: Optional[float] = None) -> Tuple[Optional[int], int]:
         """(tile side, overlap) in original pixels for an (height, width) image at the factor ``scale``: an image
         that fits in ``tile_size`` stays whole; a larger one gets ``tile_size`` tiles, shrunk when ``scale``
-        would make them larger than ``max_tile_input`` at the model's input (``input_bounded_tiles``)."""
+        would make them larger than ``max_tile_input`` at the model's input (``input_bounded_tiles``) and then
+        cut down to a whole number of the model's SAM windows (``window_grid``): a tile's last window ends near
+        its edge instead of overlapping the one before it by most of its width (about 30 % fewer windows to
+        encode). Tiles of ``tile_size`` are left as they are (tiled == whole was validated with them)."""
         if len(make_tiles(height, width, self.tile_size, self.tile_overlap)) == 1:
             return self.tile_size, self.tile_overlap
-        return input_bounded_tiles(self.tile_size, self.tile_overlap, scale, self.max_tile_input)
+        tile_size, overlap = input_bounded_tiles(self.tile_size, self.tile_overlap, scale, self.max_tile_input)
+        grid = self.instance_fn.window_grid(scale) if hasattr(self.instance_fn, 'window_grid') else None
+        if grid is None or tile_size == self.tile_size:
+            return tile_size, overlap
+        side, stride = grid
+        windows = (tile_size - (side - stride)) // stride if stride > 0 else 0
+        snapped = windows * stride + side - stride
+        return (snapped, overlap) if windows >= 1 and snapped > overlap else (tile_size, overlap)
 
     def tiles(self, height: int, width: int, align: Optional[int] = None, scale: Optional[float] = None) -> List[Tile]:
         """The tiles :meth:`predict_rgb` cuts an (height, width) image into at the factor ``scale``, their

@@ -97,6 +97,26 @@ def test_tiles_shrink_at_large_factors_and_still_match_the_whole_image():
     assert unbounded.num_tiles(200, 120, scale=4.0) == unbounded.num_tiles(200, 120)
 
 
+class _WindowedFixedFactorStub(_FixedFactorStub):
+    """The stub of a model whose SAM encodes 20-px windows every 8 px (original pixels), at any factor."""
+
+    def window_grid(self, scale):
+        return 20, 8
+
+
+def test_bounded_tiles_are_cut_to_whole_windows():
+    """A bounded 32-px tile (the test above) is cut to 2 windows: 2 x 8 + (20 - 8) = 28 px, overlap kept; tiles of
+    ``tile_size`` (factor 1: 64 px at the input, within the bound) are left as they are."""
+    segmenter = NucleusSegmenter(_WindowedFixedFactorStub(), tile_size=64, tile_overlap=32, max_tile_input=128)
+    assert segmenter.tile_geometry(200, 120, 4.0) == (28, 16)
+    assert segmenter.tile_geometry(200, 120, 1.0) == (64, 32)
+    image = np.repeat(np.tile(_two_squares(), (5, 2))[..., None], 3, axis=2)
+    whole = NucleusSegmenter(ThresholdSegmenter(), tile_size=None).predict(image)
+    unsnapped = NucleusSegmenter(_FixedFactorStub(), tile_size=64, tile_overlap=32, max_tile_input=128)
+    assert segmenter.num_tiles(200, 120, scale=4.0) > unsnapped.num_tiles(200, 120, scale=4.0)
+    np.testing.assert_array_equal(segmenter.predict_rgb(image).labels, whole.labels)
+
+
 def test_resolve_config_by_path_or_name(tmp_path):
     config = tmp_path / 'my_model.py'
     config.write_text('model = dict()\n')

@@ -300,10 +300,17 @@ class SAMBoxPromptSegmenter(BaseModel):
     def encoding_windows(self, height: int, width: int, scale: float, align: Optional[int] = None) -> List[Tile]:
         """The windows (original pixels) :meth:`segment` encodes an (height, width) image in at ``scale``; a box
         is decoded on the window whose core holds its centre. ``align``: as in :meth:`segment`."""
+        return make_tiles(height, width, *self.window_geometry(scale, align))
+
+    def window_geometry(self, scale: float, align: Optional[int] = None) -> Tuple[int, int, int]:
+        """(side, overlap, alignment) in original pixels of the windows :meth:`encoding_windows` cuts at
+        ``scale``: side ``img_size / scale``, overlap ``window_overlap / scale``, starts on multiples of ``align``
+        (default ``window_align / scale``); windows then start every ``(side - overlap) // alignment * alignment``
+        pixels."""
         side = int(self.arch.img_size / scale)  # window side, original pixels
         align = min(align or max(1, round(self.window_align / scale)), max(1, side // 2))
         overlap = min(side - align, math.ceil(self.window_overlap / scale))
-        return make_tiles(height, width, side, overlap, align)
+        return side, overlap, align
 
     @torch.no_grad()
     def encode(self, image: ImageLike, scale: Optional[float] = None) -> EncodedImage:
