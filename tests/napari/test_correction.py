@@ -83,3 +83,16 @@ def test_relabel_by_score_orders_ids_and_fills_gaps():
     assert (result.labels[3:6, 4:8] == 1).all() and (result.labels[0:2, 0:2] == 2).all()  # tie: lower id first
     assert (result.labels[0, 6:8] == 3).all() and result.labels.max() == 3
     assert result.boxes.tolist() == [[4, 3, 8, 6], [0, 0, 2, 2], [6, 0, 8, 1]]
+
+
+@pytest.mark.slow
+def test_unchanged_boxes_reproduce_the_pipeline_masks_in_bounded_tiles(default_segmenter):
+    """Tiles bounded at the model's input and cut to whole SAM windows: the session rebuilds the same tiles.
+    350-px tiles at factor 2.5 would be 875 px at the input: bounded at 800 they become 320 px (overlap 92), then
+    one SAM window (side 314 less 10 px of slack, stride 234: 234 + 70 = 304 px); 2 x 2 tiles of one window."""
+    model = default_segmenter.instance_fn.model
+    segmenter = NucleusSegmenter(model, tile_size=350, tile_overlap=100, scale=2.5, max_tile_input=800)
+    assert segmenter.instance_fn.window_grid(2.5) == (304, 234)
+    assert segmenter.tile_geometry(400, 400, 2.5) == (304, 92)
+    session = _check_reproduces_pipeline(segmenter, read_image(HE_CROP), one_tile=False)
+    assert len(session.tiles) == 4 and all(len(session.windows(index)) == 1 for index in range(4))
