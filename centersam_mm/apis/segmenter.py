@@ -411,6 +411,11 @@ class NucleusSegmenter:
         encode). Tiles of ``tile_size`` are left as they are (tiled == whole was validated with them)."""
         if len(make_tiles(height, width, self.tile_size, self.tile_overlap)) == 1:
             return self.tile_size, self.tile_overlap
+        return self.bounded_tile_geometry(scale)
+
+    def bounded_tile_geometry(self, scale: Optional[float]) -> Tuple[Optional[int], int]:
+        """(tile side, overlap) of the tiles of a tiled image at the factor ``scale`` (see :meth:`tile_geometry`;
+        the slide path's tiles too)."""
         tile_size, overlap = input_bounded_tiles(self.tile_size, self.tile_overlap, scale, self.max_tile_input)
         grid = self.instance_fn.window_grid(scale) if hasattr(self.instance_fn, 'window_grid') else None
         if grid is None or tile_size == self.tile_size:

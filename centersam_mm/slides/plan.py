@@ -19,7 +19,7 @@ import json
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -201,8 +201,11 @@ def estimate_slide_scale(fn: Any, options: Dict[str, Any], reader: SlideReader, 
 
 
 def make_plan(reader: SlideReader, fn: Any, options: Dict[str, Any], tile_size: Optional[int], tile_overlap: int,
-              tissue: bool, identity: str) -> SlidePlan:
-    """Decide level, factor, regions and tiles of a slide (see the module docstring)."""
+              tissue: bool, identity: str,
+              tile_geometry: Optional[Callable[[Optional[float]], Tuple[Optional[int], int]]] = None) -> SlidePlan:
+    """Decide level, factor, regions and tiles of a slide (see the module docstring). ``tile_geometry``: the
+    factor at the chosen level -> (tile side, overlap), as the ordinary path sizes a tiled image's tiles
+    (``NucleusSegmenter.bounded_tile_geometry``); default: ``tile_size`` and ``tile_overlap`` as given."""
     thumbnail, mask_downsample = reader.thumbnail()
     rule = tissue_rule(thumbnail)
     mask = tissue_mask(thumbnail, mask_downsample, rule)
@@ -237,6 +240,8 @@ def make_plan(reader: SlideReader, fn: Any, options: Dict[str, Any], tile_size: 
     else:
         regions = find_regions(reader, level, mask, mask_downsample, rule)
     align = fn.tile_align(scale) if scale is not None and hasattr(fn, 'tile_align') else None
+    if tile_geometry is not None and scale is not None:
+        tile_size, tile_overlap = tile_geometry(scale)
     plan = SlidePlan(fingerprint=identity, level=level, downsample=downsample, shape=tuple(shape), scale=scale,
                      scale_source=source, probe_scales=probe_scales, align=align, tile_size=tile_size,
                      tile_overlap=tile_overlap, tissue_rule=rule.to_dict(), tissue_mask=tissue,

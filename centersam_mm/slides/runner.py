@@ -174,7 +174,8 @@ class SlideRun:
         stat = self.path.stat()
         return fingerprint(dict(slide=str(self.path.resolve()), size=stat.st_size, mtime=stat.st_mtime_ns,
                                 model=model_identity(seg.instance_fn), tile_size=seg.tile_size,
-                                tile_overlap=seg.tile_overlap, score_thr=seg.score_thr, min_area=seg.min_area,
+                                tile_overlap=seg.tile_overlap, max_tile_input=getattr(seg, 'max_tile_input', None),
+                                score_thr=seg.score_thr, min_area=seg.min_area,
                                 options=seg.options, channels=seg.channels, tissue=self.tissue))
 
     def _plan(self, reader: SlideReader) -> SlidePlan:
@@ -190,7 +191,7 @@ class SlideRun:
             shutil.rmtree(self.work_dir, ignore_errors=True)
             seg = self.segmenter
             plan = make_plan(reader, seg.instance_fn, dict(seg.options), seg.tile_size, seg.tile_overlap,
-                             self.tissue, identity)
+                             self.tissue, identity, getattr(seg, 'bounded_tile_geometry', None))
         elif self.tiles_dir.is_dir():
             self.say(f'{self.path}: resuming, {len(list(self.tiles_dir.glob(TILE_PATTERN)))} of {len(plan.tiles)} '
                      'tiles done')

@@ -240,6 +240,13 @@ def test_factor_from_the_slide_pixel_size_or_estimated_on_tissue(dark_slide):
         plan = make_plan(reader, known, {}, 1024, 128, True, 'x')
         assert plan.scale == pytest.approx(2.0) and plan.level == 0 and known.probed == []
         assert plan.scale_source.startswith('slide pixel size 0.5')
+        assert (plan.tile_size, plan.tile_overlap) == (1024, 128)
+        # tiles sized at the plan's factor as the ordinary path sizes them: bounded at 1,024 input pixels, 1024-px
+        # tiles at factor 2 become 512 px (overlap 64)
+        from centersam_mm.utils.tile_grid import input_bounded_tiles
+        plan = make_plan(reader, known, {}, 1024, 128, True, 'x',
+                         lambda scale: input_bounded_tiles(1024, 128, scale, 1024))
+        assert (plan.tile_size, plan.tile_overlap) == (512, 64) and plan.slide_tiles == 7 * 7
         estimated = Model({'diameter': 10.0})
         plan = make_plan(reader, estimated, {}, 1024, 128, True, 'x')
     # each island's region (the tight box of its disks) probed as itself (most tissue first)
