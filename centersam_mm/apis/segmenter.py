@@ -364,7 +364,8 @@ class NucleusSegmenter:
         align = None if scale is None else fn.tile_align(scale)
         tile_options = None if scale is None else dict(options, nucleus_scale=scale, tile_align=align)
         tile_size, overlap = self.tile_geometry(*image.shape[:2], scale)
-        progress = self._progress(on_tile_done, on_tiles, self.num_tiles(*image.shape[:2], align, scale))
+        num_tiles = len(make_tiles(*image.shape[:2], tile_size, overlap, align))
+        progress = self._progress(on_tile_done, on_tiles, num_tiles)
         result = segment_tiled(image, fn, tile_size, overlap, self.score_thr, self.min_area, progress, align,
                                prepared, tile_options)
         result.scale = scale

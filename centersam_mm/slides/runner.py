@@ -174,7 +174,7 @@ class SlideRun:
         stat = self.path.stat()
         return fingerprint(dict(slide=str(self.path.resolve()), size=stat.st_size, mtime=stat.st_mtime_ns,
                                 model=model_identity(seg.instance_fn), tile_size=seg.tile_size,
-                                tile_overlap=seg.tile_overlap, max_tile_input=getattr(seg, 'max_tile_input', None),
+                                tile_overlap=seg.tile_overlap, max_tile_input=seg.max_tile_input,
                                 score_thr=seg.score_thr, min_area=seg.min_area,
                                 options=seg.options, channels=seg.channels, tissue=self.tissue))
 
@@ -191,7 +191,7 @@ class SlideRun:
             shutil.rmtree(self.work_dir, ignore_errors=True)
             seg = self.segmenter
             plan = make_plan(reader, seg.instance_fn, dict(seg.options), seg.tile_size, seg.tile_overlap,
-                             self.tissue, identity, getattr(seg, 'bounded_tile_geometry', None))
+                             self.tissue, identity, seg.bounded_tile_geometry)
         elif self.tiles_dir.is_dir():
             self.say(f'{self.path}: resuming, {len(list(self.tiles_dir.glob(TILE_PATTERN)))} of {len(plan.tiles)} '
                      'tiles done')
