@@ -8,8 +8,8 @@ Usage::
 
 INPUT: image files (PNG, JPEG, TIFF, SVS, NDPI), folders (``--recursive``: with sub-folders, mirrored under DIR) or glob
 patterns (quote them). Without ``--config`` the built-in CenterSAM model is used
-(``configs/centersam/centersam_r18-skip-hed56_sam-small-size29_dsb2018-monuseg_cpu.py`` with
-``checkpoints/centersam_r18-skip-hed56_sam-small-size29_dsb2018-monuseg_cpu.pth``).
+(``configs/centersam/centersam_r18-skip-hed56_sam-small-size29_scorer-colour_dsb2018-monuseg_cpu.py`` with
+``checkpoints/centersam_r18-skip-hed56_sam-small-size29_scorer-colour_dsb2018-monuseg_cpu.pth``).
 Images are read as RGB uint8: 16-bit and float images are scaled so that their 1st-99.8th percentiles span 0-255;
 multichannel images (C×H×W, H×W×C, OME-TIFF) need ``--channels N`` (nuclear channel, 1-based) or ``N,M`` when they
 have more than 3 channels. Each image is resized so that its nuclei reach the size the model was trained at: from

@@ -32,8 +32,8 @@ PathLike = Union[str, Path]
 ImageInput = Union[np.ndarray, PathLike]
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_DATA = Path(__file__).resolve().parents[1] / '.mim'  # configs/ and checkpoints/ of a built package
-DEFAULT_CONFIG = 'configs/centersam/centersam_r18-skip-hed56_sam-small-size29_dsb2018-monuseg_cpu.py'
-DEFAULT_CHECKPOINT = 'checkpoints/centersam_r18-skip-hed56_sam-small-size29_dsb2018-monuseg_cpu.pth'
+DEFAULT_CONFIG = 'configs/centersam/centersam_r18-skip-hed56_sam-small-size29_scorer-colour_dsb2018-monuseg_cpu.py'
+DEFAULT_CHECKPOINT = 'checkpoints/centersam_r18-skip-hed56_sam-small-size29_scorer-colour_dsb2018-monuseg_cpu.pth'
 STUB_MODEL = 'stub'
 
 

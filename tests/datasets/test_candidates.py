@@ -4,7 +4,7 @@ import pytest
 
 pytest.importorskip('mmdet')
 from centersam_mm.datasets import CandidateDataset  # noqa: E402
-from centersam_mm.models.scorers import FEATURE_NAMES  # noqa: E402
+from centersam_mm.models.scorers import BASE_FEATURES, FEATURE_NAMES  # noqa: E402
 
 
 def write_dump(path, n=5, names=FEATURE_NAMES, with_ious=True):
@@ -21,7 +21,7 @@ def test_items_are_the_dumped_rows(tmp_path):
     features, labels = write_dump(tmp_path / 'c.npz')
     dataset = CandidateDataset(ann_file=str(tmp_path / 'c.npz'), pipeline=[])
     assert len(dataset) == 5
-    np.testing.assert_array_equal(dataset[3]['features'], features[3])
+    np.testing.assert_array_equal(dataset[3]['features'], features[3, :len(BASE_FEATURES)]), 'the base set by default'
     assert dataset[3]['label'] == labels[3] == 1
     assert set(dataset[3]) == {'features', 'label'}, 'items are the model\'s forward arguments'
 
@@ -46,10 +46,23 @@ def test_an_unknown_target_is_refused(tmp_path):
         CandidateDataset(ann_file=str(tmp_path / 'c.npz'), pipeline=[], target='area')
 
 
+def test_named_features_are_read_in_the_scorers_order(tmp_path):
+    features, _ = write_dump(tmp_path / 'c.npz')
+    names = ('eosin', 'det_score')
+    dataset = CandidateDataset(ann_file=str(tmp_path / 'c.npz'), pipeline=[], features=names)
+    np.testing.assert_array_equal(dataset[1]['features'], features[1, [FEATURE_NAMES.index(n) for n in names]])
+    colour = CandidateDataset(ann_file=str(tmp_path / 'c.npz'), pipeline=[], features='base+colour')
+    np.testing.assert_array_equal(colour[1]['features'], features[1])
+
+
 def test_a_dump_of_other_features_is_refused_with_its_path(tmp_path):
-    write_dump(tmp_path / 'old.npz', names=FEATURE_NAMES[:-1])
-    with pytest.raises(ValueError, match=r'old\.npz: features .* dump again'):
+    write_dump(tmp_path / 'old.npz', names=BASE_FEATURES[:-1])
+    with pytest.raises(ValueError, match=r"old\.npz: no features \['mask_box_fill'\].*dump again"):
         CandidateDataset(ann_file=str(tmp_path / 'old.npz'), pipeline=[])
+    write_dump(tmp_path / 'base.npz', names=BASE_FEATURES)  # a dump of before the colour features
+    assert len(CandidateDataset(ann_file=str(tmp_path / 'base.npz'), pipeline=[])) == 5, 'still serves base scorers'
+    with pytest.raises(ValueError, match=r"base\.npz: no features \['contrast_r'"):
+        CandidateDataset(ann_file=str(tmp_path / 'base.npz'), pipeline=[], features='base+colour')
 
 
 def test_a_file_that_is_not_a_dump_is_refused_with_its_path(tmp_path):

@@ -65,3 +65,55 @@ def test_empty_masks_change_nothing_else_and_no_candidates_give_no_rows():
                                     np.append(ious, 0.5))
     np.testing.assert_allclose(with_empty[:3], candidate_features(image, masks, boxes, scores, ious), rtol=1e-6)
     assert candidate_features(image, masks[:0], boxes[:0], scores[:0], ious[:0]).shape == (0, len(FEATURE_NAMES))
+
+
+def purple_nucleus_on_pink():
+    """A 24x24 H&E-like image: a 6x6 purple nucleus (80, 50, 140) at rows/cols 4-9 on pink (230, 160, 200)."""
+    image = np.empty((24, 24, 3), np.uint8)
+    image[:] = (230, 160, 200)
+    image[4:10, 4:10] = (80, 50, 140)
+    masks = np.zeros((1, 24, 24), bool)
+    masks[0, 4:10, 4:10] = True
+    return image, masks, np.array([[4, 4, 10, 10]], float), np.array([0.9]), np.array([0.9])
+
+
+def test_hand_computed_colour_features_of_a_two_colour_image():
+    """Two values a (36 of 576 pixels, p = 1/16) and b: standardised, the inside is (1 - p)(a - b) / (s + 1e-3)
+    and its contrast with the ring (all b) (a - b) / (s + 1e-3), s = |a - b| sqrt(p (1 - p)); stain densities of
+    the two colours from skimage's colour deconvolution."""
+    from skimage.color import rgb2hed
+    image, masks, boxes, scores, ious = purple_nucleus_on_pink()
+    feats = candidate_features(image, masks, boxes, scores, ious)[0]
+    p = 36 / 576
+    densities = rgb2hed(np.array([[[80, 50, 140], [230, 160, 200]]], np.uint8))[0]
+    for channel, (inside, outside) in enumerate(zip(image[5, 5] / 255, image[0, 0] / 255)):
+        spread = abs(inside - outside) * np.sqrt(p * (1 - p)) + 1e-3
+        name = 'rgb'[channel]
+        assert feats[COL[f'contrast_{name}']] == pytest.approx((inside - outside) / spread, rel=1e-4)
+        assert feats[COL[f'mean_{name}']] == pytest.approx((1 - p) * (inside - outside) / spread, rel=1e-4)
+    for stain, name in enumerate(('haematoxylin', 'eosin')):
+        inside, outside = densities[0, stain], densities[1, stain]
+        spread = abs(inside - outside) * np.sqrt(p * (1 - p)) + 1e-3
+        assert feats[COL[f'{name}_contrast']] == pytest.approx((inside - outside) / spread, rel=1e-4)
+        assert feats[COL[name]] == pytest.approx((1 - p) * (inside - outside) / spread, rel=1e-4)
+    assert feats[COL['haematoxylin_contrast']] > 3, 'a purple nucleus holds more haematoxylin than pink stroma'
+
+
+def test_named_features_are_the_full_sets_columns_in_that_order():
+    scene = drawn_scene()
+    full = candidate_features(*scene)
+    names = ('eosin_contrast', 'det_score', 'contrast_g')
+    np.testing.assert_array_equal(candidate_features(*scene, names=names), full[:, [COL[n] for n in names]])
+    np.testing.assert_array_equal(candidate_features(*scene, names='base'), full[:, :15])
+    with pytest.raises(ValueError, match="unknown candidate features \\['hue'\\]"):
+        candidate_features(*scene, names=('det_score', 'hue'))
+    with pytest.raises(ValueError, match="unknown feature set 'colour'"):
+        candidate_features(*scene, names='colour')
+
+
+def test_grey_images_have_equal_channel_features():
+    feats = candidate_features(*drawn_scene())
+    for stat in ('contrast', 'mean'):
+        assert feats[0, COL[f'{stat}_r']] == pytest.approx(feats[0, COL[f'{stat}_g']]) == \
+            pytest.approx(feats[0, COL[f'{stat}_b']])
+    assert feats[0, COL['contrast_r']] == pytest.approx(feats[0, COL['contrast']], rel=1e-4), 'grey: same contrast'

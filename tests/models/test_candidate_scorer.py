@@ -4,7 +4,7 @@ import pytest
 import torch
 
 pytest.importorskip('mmdet')
-from centersam_mm.models.scorers import FEATURE_NAMES, CandidateScorer  # noqa: E402
+from centersam_mm.models.scorers import BASE_FEATURES, FEATURE_NAMES, CandidateScorer, candidate_features  # noqa: E402
 
 from test_candidate_features import drawn_scene  # noqa: E402
 from test_center_sam import _model, _sample  # noqa: E402
@@ -17,7 +17,7 @@ def fit_on_sam_iou(target_fn, steps, seed):
     rng = np.random.default_rng(seed)
 
     def batch(n):
-        feats = rng.normal(size=(n, len(FEATURE_NAMES))).astype(np.float32)
+        feats = rng.normal(size=(n, len(BASE_FEATURES))).astype(np.float32)
         feats[:, 1] = rng.uniform(0, 1, n)
         return torch.from_numpy(feats), torch.from_numpy(target_fn(feats[:, 1]).astype(np.float32))
 
@@ -46,6 +46,22 @@ def test_learns_a_soft_target():
     scorer, batch = fit_on_sam_iou(lambda sam_iou: sam_iou ** 2, steps=400, seed=1)
     feats, target = batch(1000)
     assert (scorer(feats, mode='predict') - target).abs().mean() < 0.05
+
+
+def test_a_scorer_rates_the_features_it_names():
+    """'base+colour' reads all 25 features, in FEATURE_NAMES order; the default the 15 base ones (scorers trained
+    before the colour features load as they were saved)."""
+    image, masks, boxes, scores, ious = drawn_scene()
+    torch.manual_seed(0)
+    colour = CandidateScorer(features='base+colour').eval()
+    assert colour.features == FEATURE_NAMES and colour.mlp[0].num_features == 25
+    assert CandidateScorer().mlp[0].num_features == len(BASE_FEATURES) == 15
+    feats = torch.from_numpy(candidate_features(image, masks, boxes, scores, ious))
+    probs = colour.score(image, torch.from_numpy(masks), torch.from_numpy(boxes), torch.tensor(scores),
+                         torch.tensor(ious))
+    torch.testing.assert_close(probs, colour(feats, mode='predict').to(probs.dtype))
+    with pytest.raises(ValueError, match='unknown feature set'):
+        CandidateScorer(features='everything')
 
 
 def test_score_gives_one_probability_per_candidate():

@@ -2,20 +2,40 @@
 
 A candidate is one detector box, its detector score, the SAM mask it prompted and SAM's predicted IoU. The
 features describe how well the mask fits its box, the nucleus's contrast with its surround, its shape, and how
-much higher-scoring candidates already cover it (duplicates). None depends on the image's extent (no counts), so a
-tile and the whole image describe a nucleus alike. A scorer (:class:`CandidateScorer`) turns them
-into an estimate of how well the mask matches a nucleus (its IoU, or the probability of IoU >= 0.5).
+much higher-scoring candidates already cover it (duplicates); the colour features add the mask's mean colour and
+its contrast with its ring in each RGB channel and in the haematoxylin and eosin densities of H&E (Ruifrok-Johnston
+colour deconvolution, ``skimage.color.rgb2hed``), each standardised by the image's own spread. None counts
+candidates, so a tile and the whole image describe a nucleus alike (up to the image statistics the values are
+standardised by). A scorer (:class:`CandidateScorer`) turns them into an estimate of how well the mask matches a
+nucleus (its IoU, or the probability of IoU >= 0.5); it names the features it was trained on.
 """
-from typing import Tuple
+from typing import Sequence, Tuple
 
 import numpy as np
 import torch
 from mmdet.structures.bbox import bbox_overlaps
 from scipy import ndimage
+from skimage.color import rgb2hed
 
-FEATURE_NAMES = ('det_score', 'sam_iou', 'log_area', 'box_fill', 'box_agreement', 'covered_by_higher',
+BASE_FEATURES = ('det_score', 'sam_iou', 'log_area', 'box_fill', 'box_agreement', 'covered_by_higher',
                  'max_iou_higher', 'image_colour', 'log_area_vs_median', 'abs_log_aspect',
                  'contrast', 'inner_std', 'log_components', 'boundary_fraction', 'mask_box_fill')
+COLOUR_FEATURES = ('contrast_r', 'contrast_g', 'contrast_b', 'mean_r', 'mean_g', 'mean_b',
+                   'haematoxylin', 'haematoxylin_contrast', 'eosin', 'eosin_contrast')
+FEATURE_NAMES = BASE_FEATURES + COLOUR_FEATURES  # every feature computed (and dumped), in this order
+FEATURE_SETS = {'base': BASE_FEATURES, 'base+colour': FEATURE_NAMES}  # named sets, for configs
+
+
+def feature_set(features) -> Tuple[str, ...]:
+    """A scorer's features: a name of ``FEATURE_SETS`` or a sequence of names of ``FEATURE_NAMES`` (checked)."""
+    if isinstance(features, str):
+        if features not in FEATURE_SETS:
+            raise ValueError(f'unknown feature set {features!r}; known: {sorted(FEATURE_SETS)}')
+        return FEATURE_SETS[features]
+    unknown = [name for name in features if name not in FEATURE_NAMES]
+    if unknown or not features:
+        raise ValueError(f'unknown candidate features {unknown or "(none given)"}; known: {FEATURE_NAMES}')
+    return tuple(features)
 STRONG_SCORE = 0.3  # detections at least this sure set the image's typical nucleus size
 RING_PX = 3  # width of the ring around a mask that its contrast is measured against
 
@@ -27,7 +47,8 @@ def input_area_scale(scale, at_input: bool) -> float:
 
 
 def candidate_features(image: np.ndarray, masks: np.ndarray, boxes_xyxy: np.ndarray, det_scores: np.ndarray,
-                       sam_iou: np.ndarray, area_scale: float = 1.0) -> np.ndarray:
+                       sam_iou: np.ndarray, area_scale: float = 1.0,
+                       names: Sequence[str] = FEATURE_NAMES) -> np.ndarray:
     """Features of N candidates of one image.
 
     Args:
@@ -37,15 +58,18 @@ def candidate_features(image: np.ndarray, masks: np.ndarray, boxes_xyxy: np.ndar
         det_scores: (N,) detector scores; sam_iou: (N,) SAM's predicted IoU.
         area_scale: ``log_area`` is of ``area * area_scale``: the square of the image's factor to the detector's
             input (scale-aware models), so that it describes a nucleus at the size the detector saw it.
+        names: the features wanted, in their order: names of ``FEATURE_NAMES`` or a set's name of
+            ``FEATURE_SETS`` (the colour features are computed only when named).
 
     Returns:
-        (N, len(FEATURE_NAMES)) float32, columns in ``FEATURE_NAMES`` order; empty masks get zero shape features.
+        (N, len(names)) float32, columns in ``names`` order; empty masks get zero shape and colour features.
     """
+    names = feature_set(names)
     masks = np.asarray(masks, dtype=bool)
     n = len(masks)
     boxes = np.asarray(boxes_xyxy, dtype=np.float64).reshape(n, 4)
     scores = np.asarray(det_scores, dtype=np.float64).reshape(n)
-    feats = np.zeros((n, len(FEATURE_NAMES)), np.float64)
+    feats = np.zeros((n, len(BASE_FEATURES)), np.float64)
     rgb = np.asarray(image, dtype=np.float32) / 255.0
     grey = _grey(rgb)
     windows, mask_boxes, areas = _mask_windows(masks)
@@ -63,7 +87,40 @@ def candidate_features(image: np.ndarray, masks: np.ndarray, boxes_xyxy: np.ndar
     feats[:, 7] = _colourfulness(rgb)
     feats[:, 8] = np.log1p(areas) - np.log1p(median_area)
     feats[:, 9] = np.abs(np.log(box_w / box_h))
-    return feats.astype(np.float32)
+    if any(name in COLOUR_FEATURES for name in names):
+        feats = np.concatenate([feats, _colour_features(image, masks, windows)], 1)
+    names_here = FEATURE_NAMES[:feats.shape[1]]
+    return feats[:, [names_here.index(name) for name in names]].astype(np.float32)
+
+
+def _standardised(values: np.ndarray) -> np.ndarray:
+    """(H, W, C) values less each channel's image mean, over its image standard deviation."""
+    flat = values.reshape(-1, values.shape[-1])
+    return (values - flat.mean(0)) / (flat.std(0) + 1e-3)
+
+
+def _colour_features(image: np.ndarray, masks: np.ndarray, windows: list) -> np.ndarray:
+    """(N, len(COLOUR_FEATURES)): per RGB channel the mask's mean minus its ring's (RING_PX wide) and its mean;
+    haematoxylin and eosin density (``rgb2hed``) inside and inside minus ring; all standardised per image."""
+    feats = np.zeros((len(masks), len(COLOUR_FEATURES)))
+    if len(masks) == 0:
+        return feats
+    image = np.asarray(image)
+    rgb = np.repeat(image[..., None], 3, 2) if image.ndim == 2 else image[..., :3]
+    rgb_z = _standardised(rgb.astype(np.float32) / 255.0)
+    stains_z = _standardised(rgb2hed(rgb)[..., :2].astype(np.float32))
+    for i, window in enumerate(windows):
+        if window is None:
+            continue
+        mask = masks[i][window]
+        ring = ndimage.binary_dilation(mask, iterations=RING_PX) & ~mask
+        colour_in, stain_in = rgb_z[window][mask].mean(0), stains_z[window][mask].mean(0)
+        colour_ring = rgb_z[window][ring].mean(0) if ring.any() else colour_in
+        stain_ring = stains_z[window][ring].mean(0) if ring.any() else stain_in
+        feats[i, 0:3], feats[i, 3:6] = colour_in - colour_ring, colour_in
+        feats[i, 6], feats[i, 7] = stain_in[0], stain_in[0] - stain_ring[0]
+        feats[i, 8], feats[i, 9] = stain_in[1], stain_in[1] - stain_ring[1]
+    return feats
 
 
 def _grey(rgb: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ from mmengine.model import BaseModel
 from mmdet.registry import MODELS
 from torch import Tensor, nn
 
-from .candidate_features import FEATURE_NAMES, candidate_features, input_area_scale
+from .candidate_features import candidate_features, feature_set, input_area_scale
 
 
 @MODELS.register_module()
@@ -28,14 +28,17 @@ class CandidateScorer(BaseModel):
         hidden: widths of the hidden layers.
         area_at_input: the area feature is measured at the detector's input (the image's factor squared times
             the area; for scale-aware models), not in image pixels.
+        features: the features it rates: names of ``FEATURE_NAMES`` in order, or a set's name (``'base'``, the 15
+            features scorers trained before the colour features read, the default; ``'base+colour'``).
         data_preprocessor: MMEngine's default (moves the batch to the device).
     """
 
-    def __init__(self, hidden: tuple = (64, 64), area_at_input: bool = False, data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+    def __init__(self, hidden: tuple = (64, 64), area_at_input: bool = False, features='base',
+                 data_preprocessor: Optional[dict] = None, init_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.area_at_input = area_at_input
-        layers, width = [nn.BatchNorm1d(len(FEATURE_NAMES))], len(FEATURE_NAMES)  # features have mixed units
+        self.features = feature_set(features)
+        layers, width = [nn.BatchNorm1d(len(self.features))], len(self.features)  # features have mixed units
         for out in hidden:
             layers += [nn.Linear(width, out), nn.ReLU()]
             width = out
@@ -59,7 +62,8 @@ class CandidateScorer(BaseModel):
         if len(masks) == 0:
             return det_scores.new_zeros(0)
         feats = candidate_features(image, masks.cpu().numpy(), boxes_xyxy.cpu().numpy(), det_scores.cpu().numpy(),
-                                   sam_iou.cpu().numpy(), input_area_scale(scale, self.area_at_input))
+                                   sam_iou.cpu().numpy(), input_area_scale(scale, self.area_at_input),
+                                   names=self.features)
         was_training = self.training
         self.eval()
         probs = self(torch.from_numpy(feats).to(det_scores.device), mode='predict')

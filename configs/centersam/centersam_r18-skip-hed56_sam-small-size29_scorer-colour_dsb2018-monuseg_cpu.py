@@ -1,0 +1,11 @@
+# The built-in default (tools/infer.py, NucleusSegmenter(), make demo) since 2026-12-05: the model and options of
+# centersam_r18-skip-hed56_sam-small-size29_dsb2018-monuseg_cpu.py (same detector, small SAM, scale estimate, mask
+# threshold -0.25 and mask cleaning) with a candidate scorer that also reads each mask's colour: its mean colour and
+# its contrast with its ring per RGB channel and in haematoxylin / eosin density
+# (configs/scorer/candidate_scorer_size29-hed56-colour_dsb2018-monuseg_cpu.py, trained on the candidates of all DSB
+# `train` images and all MoNuSeg training crops). Recipe: configs/recipes/README.md; figures: docs/benchmarks.md.
+#   python tools/test.py configs/centersam/centersam_r18-skip-hed56_sam-small-size29_scorer-colour_dsb2018-monuseg_cpu.py \
+#       checkpoints/centersam_r18-skip-hed56_sam-small-size29_scorer-colour_dsb2018-monuseg_cpu.pth
+_base_ = ['./centersam_r18-skip-hed56_sam-small-size29_dsb2018-monuseg_cpu.py']
+
+model = dict(scorer=dict(features='base+colour'))
