@@ -4,4 +4,5 @@ from .candidate_features import (BASE_FEATURES, COLOUR_FEATURES, FEATURE_NAMES, 
 from .candidate_scorer import CandidateScorer  # noqa: F401
 from .size_regressor import NucleusSizeRegressor, pooled_features  # noqa: F401
 
-__all__ = ['BASE_FEATURES', 'COLOUR_FEATURES', 'FEATURE_NAMES', 'FEATURE_SETS', 'feature_set', 'candidate_features', 'CandidateScorer', 'NucleusSizeRegressor', 'pooled_features']
+__all__ = ['BASE_FEATURES', 'COLOUR_FEATURES', 'FEATURE_NAMES', 'FEATURE_SETS', 'feature_set', 'candidate_features',
+           'CandidateScorer', 'NucleusSizeRegressor', 'pooled_features']
