@@ -25,6 +25,9 @@ COLOUR_FEATURES = ('contrast_r', 'contrast_g', 'contrast_b', 'mean_r', 'mean_g',
 FEATURE_NAMES = BASE_FEATURES + COLOUR_FEATURES  # every feature computed (and dumped), in this order
 FEATURE_SETS = {'base': BASE_FEATURES, 'base+colour': FEATURE_NAMES}  # named sets, for configs
 
+STRONG_SCORE = 0.3  # detections at least this sure set the image's typical nucleus size
+RING_PX = 3  # width of the ring around a mask that its contrast is measured against
+
 
 def feature_set(features) -> Tuple[str, ...]:
     """A scorer's features: a name of ``FEATURE_SETS`` or a sequence of names of ``FEATURE_NAMES`` (checked)."""
@@ -36,8 +39,6 @@ def feature_set(features) -> Tuple[str, ...]:
     if unknown or not features:
         raise ValueError(f'unknown candidate features {unknown or "(none given)"}; known: {FEATURE_NAMES}')
     return tuple(features)
-STRONG_SCORE = 0.3  # detections at least this sure set the image's typical nucleus size
-RING_PX = 3  # width of the ring around a mask that its contrast is measured against
 
 
 def input_area_scale(scale, at_input: bool) -> float:
@@ -73,9 +74,15 @@ def candidate_features(image: np.ndarray, masks: np.ndarray, boxes_xyxy: np.ndar
     rgb = np.asarray(image, dtype=np.float32) / 255.0
     grey = _grey(rgb)
     windows, mask_boxes, areas = _mask_windows(masks)
+    colour = np.zeros((n, len(COLOUR_FEATURES)))
+    planes = _colour_planes(image) if any(name in COLOUR_FEATURES for name in names) else None
     for i, window in enumerate(windows):
         if window is not None:
-            feats[i, 10:15] = _appearance_and_shape(grey[window], masks[i][window])
+            mask = masks[i][window]
+            ring = ndimage.binary_dilation(mask, iterations=RING_PX) & ~mask
+            feats[i, 10:15] = _appearance_and_shape(grey[window], mask, ring)
+            if planes is not None:
+                colour[i] = _colour_features(planes[0][window], planes[1][window], mask, ring)
     feats[:, 5], feats[:, 6] = _overlap_with_higher(masks, scores, windows, mask_boxes, areas)
     box_w, box_h = (boxes[:, 2] - boxes[:, 0]).clip(1), (boxes[:, 3] - boxes[:, 1]).clip(1)
     drawn = areas > 0  # empty masks change no feature of the others
@@ -87,10 +94,8 @@ def candidate_features(image: np.ndarray, masks: np.ndarray, boxes_xyxy: np.ndar
     feats[:, 7] = _colourfulness(rgb)
     feats[:, 8] = np.log1p(areas) - np.log1p(median_area)
     feats[:, 9] = np.abs(np.log(box_w / box_h))
-    if any(name in COLOUR_FEATURES for name in names):
-        feats = np.concatenate([feats, _colour_features(image, masks, windows)], 1)
-    names_here = FEATURE_NAMES[:feats.shape[1]]
-    return feats[:, [names_here.index(name) for name in names]].astype(np.float32)
+    feats = np.concatenate([feats, colour], 1)
+    return feats[:, [FEATURE_NAMES.index(name) for name in names]].astype(np.float32)
 
 
 def _standardised(values: np.ndarray) -> np.ndarray:
@@ -99,28 +104,22 @@ def _standardised(values: np.ndarray) -> np.ndarray:
     return (values - flat.mean(0)) / (flat.std(0) + 1e-3)
 
 
-def _colour_features(image: np.ndarray, masks: np.ndarray, windows: list) -> np.ndarray:
-    """(N, len(COLOUR_FEATURES)): per RGB channel the mask's mean minus its ring's (RING_PX wide) and its mean;
-    haematoxylin and eosin density (``rgb2hed``) inside and inside minus ring; all standardised per image."""
-    feats = np.zeros((len(masks), len(COLOUR_FEATURES)))
-    if len(masks) == 0:
-        return feats
+def _colour_planes(image: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """(H, W, 3) RGB in [0, 1] and (H, W, 2) haematoxylin / eosin density (``rgb2hed``) of an image, each
+    standardised per image (grey images as three equal channels)."""
     image = np.asarray(image)
     rgb = np.repeat(image[..., None], 3, 2) if image.ndim == 2 else image[..., :3]
-    rgb_z = _standardised(rgb.astype(np.float32) / 255.0)
-    stains_z = _standardised(rgb2hed(rgb)[..., :2].astype(np.float32))
-    for i, window in enumerate(windows):
-        if window is None:
-            continue
-        mask = masks[i][window]
-        ring = ndimage.binary_dilation(mask, iterations=RING_PX) & ~mask
-        colour_in, stain_in = rgb_z[window][mask].mean(0), stains_z[window][mask].mean(0)
-        colour_ring = rgb_z[window][ring].mean(0) if ring.any() else colour_in
-        stain_ring = stains_z[window][ring].mean(0) if ring.any() else stain_in
-        feats[i, 0:3], feats[i, 3:6] = colour_in - colour_ring, colour_in
-        feats[i, 6], feats[i, 7] = stain_in[0], stain_in[0] - stain_ring[0]
-        feats[i, 8], feats[i, 9] = stain_in[1], stain_in[1] - stain_ring[1]
-    return feats
+    return _standardised(rgb.astype(np.float32) / 255.0), _standardised(rgb2hed(rgb)[..., :2].astype(np.float32))
+
+
+def _colour_features(rgb_z: np.ndarray, stains_z: np.ndarray, mask: np.ndarray, ring: np.ndarray) -> np.ndarray:
+    """COLOUR_FEATURES of one mask in its window: per RGB channel its mean less its ring's, and its mean; the
+    same two for haematoxylin and eosin (a mask without a ring has contrast 0)."""
+    colour_in, stain_in = rgb_z[mask].mean(0), stains_z[mask].mean(0)
+    colour_ring = rgb_z[ring].mean(0) if ring.any() else colour_in
+    stain_ring = stains_z[ring].mean(0) if ring.any() else stain_in
+    return np.concatenate([colour_in - colour_ring, colour_in,
+                           [stain_in[0], stain_in[0] - stain_ring[0], stain_in[1], stain_in[1] - stain_ring[1]]])
 
 
 def _grey(rgb: np.ndarray) -> np.ndarray:
@@ -151,9 +150,8 @@ def _mask_windows(masks: np.ndarray) -> Tuple[list, np.ndarray, np.ndarray]:
     return windows, mask_boxes, areas
 
 
-def _appearance_and_shape(grey: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def _appearance_and_shape(grey: np.ndarray, mask: np.ndarray, ring: np.ndarray) -> np.ndarray:
     """contrast |inside - ring|, inner std, log #components, boundary pixels / area, area / bounding box."""
-    ring = ndimage.binary_dilation(mask, iterations=RING_PX) & ~mask
     inside = grey[mask]
     contrast = abs(inside.mean() - grey[ring].mean()) if ring.any() else 0.0
     boundary = mask & ~ndimage.binary_erosion(mask, border_value=0)
