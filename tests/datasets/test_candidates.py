@@ -21,7 +21,7 @@ def test_items_are_the_dumped_rows(tmp_path):
     features, labels = write_dump(tmp_path / 'c.npz')
     dataset = CandidateDataset(ann_file=str(tmp_path / 'c.npz'), pipeline=[])
     assert len(dataset) == 5
-    np.testing.assert_array_equal(dataset[3]['features'], features[3, :len(BASE_FEATURES)]), 'the base set by default'
+    np.testing.assert_array_equal(dataset[3]['features'], features[3, :len(BASE_FEATURES)])  # 'base' by default
     assert dataset[3]['label'] == labels[3] == 1
     assert set(dataset[3]) == {'features', 'label'}, 'items are the model\'s forward arguments'
 
