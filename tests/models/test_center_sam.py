@@ -125,6 +125,33 @@ def test_scale_aware_model_estimates_its_factor(tmp_path):
     assert torch.equal(first.pred_instances.masks, again.pred_instances.masks)
 
 
+@pytest.mark.parametrize('detector_precision', ['fp32', 'bf16'])
+def test_probe_precision_sets_the_estimates_runs_only(tmp_path, monkeypatch, detector_precision):
+    """``probe_precision='bf16'``: the estimate's detector runs compute the backbone and neck under bf16 autocast;
+    the final run follows ``detector_precision``. With fp32 there, the result is that of the estimated factor
+    given as an option (everything in fp32), and the estimate's run at that factor is not reused as the final
+    detection, though it saw the whole image; with bf16 there, it is."""
+    model = _model(diameter=20.0, prior_diameter=10.0, probe_precision='bf16', detector_precision=detector_precision)
+    autocast = []
+    extract = model.detector.extract_feat
+    monkeypatch.setattr(model.detector, 'extract_feat', lambda x: autocast.append(
+        torch.is_autocast_enabled('cpu')) or extract(x))
+    inputs = torch.rand(1, 3, 64, 96)
+    first = model.predict(inputs, [_scale_aware_sample(tmp_path)])[0]
+    scale = first.metainfo['nucleus_scale']
+    assert 'extract_feat' in vars(model.detector)  # the test's wrapper is put back after each run
+    if detector_precision == 'fp32':
+        assert autocast[:-1] and all(autocast[:-1]) and autocast[-1] is False
+        fp32 = _model(diameter=20.0, prior_diameter=10.0)
+        again = fp32.predict(inputs, [_scale_aware_sample(tmp_path, nucleus_scale=scale)])[0]
+        assert torch.equal(first.pred_instances.masks, again.pred_instances.masks)
+        assert torch.equal(first.pred_instances.bboxes, again.pred_instances.bboxes)
+    else:
+        assert autocast and all(autocast)
+    with pytest.raises(ValueError, match='probe_precision'):
+        _model(diameter=20.0, probe_precision='fp16')
+
+
 def test_size_regressor_sets_where_the_estimate_starts(tmp_path, monkeypatch):
     """A size regressor predicting log 1.5 makes the estimate's first detector run look at 1.5 x the first guess
     (diameter / prior_diameter = 2); its features are the detector neck's (32 channels: 64 numbers)."""
@@ -134,7 +161,8 @@ def test_size_regressor_sets_where_the_estimate_starts(tmp_path, monkeypatch):
     model.size_regressor.linear.bias.data.fill_(math.log(1.5))
     scales = []
     detect = model._detect
-    monkeypatch.setattr(model, '_detect', lambda x, sample, scale: scales.append(scale) or detect(x, sample, scale))
+    monkeypatch.setattr(model, '_detect', lambda x, sample, scale, *args: scales.append(scale) or detect(
+        x, sample, scale, *args))
     model.predict(torch.rand(1, 3, 64, 96), [_scale_aware_sample(tmp_path)])
     assert scales[0] == pytest.approx(3.0)
     features = model.size_features(torch.rand(1, 3, 60, 90), 60, 90)

@@ -8,7 +8,7 @@ from mmdet.registry import MODELS  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
 from centersam_mm.models.segmenters import SAMBoxPromptSegmenter  # noqa: E402
-from centersam_mm.models.segmenters import sam_box_prompt  # noqa: E402
+from centersam_mm.models.utils import precision  # noqa: E402
 from centersam_mm.models.utils.inference_speedups import speed_up_detector, speed_up_for_inference  # noqa: E402
 
 from _tiny_centernet import tiny_centernet_cfg  # noqa: E402
@@ -83,15 +83,15 @@ def test_composite_model_gets_the_fast_detector_in_place():
     assert out is composite and _count_bn(out.detector.backbone) == 0
 
 
-def test_encoder_precision_choice(monkeypatch):
+def test_precision_choice(monkeypatch):
     cpu, cuda = torch.device('cpu'), torch.device('cuda')
-    assert not sam_box_prompt.encoder_bf16('fp32', cpu)
-    assert sam_box_prompt.encoder_bf16('bf16', cpu)
-    assert not sam_box_prompt.encoder_bf16('bf16', cuda) and not sam_box_prompt.encoder_bf16('auto', cuda)
-    monkeypatch.setattr(sam_box_prompt, 'cpu_has_native_bf16', lambda: False)
-    assert not sam_box_prompt.encoder_bf16('auto', cpu)
-    monkeypatch.setattr(sam_box_prompt, 'cpu_has_native_bf16', lambda: True)
-    assert sam_box_prompt.encoder_bf16('auto', cpu)
+    assert not precision.uses_bf16('fp32', cpu)
+    assert precision.uses_bf16('bf16', cpu)
+    assert not precision.uses_bf16('bf16', cuda) and not precision.uses_bf16('auto', cuda)
+    monkeypatch.setattr(precision, 'cpu_has_native_bf16', lambda: False)
+    assert not precision.uses_bf16('auto', cpu)
+    monkeypatch.setattr(precision, 'cpu_has_native_bf16', lambda: True)
+    assert precision.uses_bf16('auto', cpu)
     with pytest.raises(ValueError, match='encoder_precision'):
         SAMBoxPromptSegmenter(arch='sam_tiny_test', encoder_precision='fp16')
 
@@ -107,3 +107,19 @@ def test_bf16_encoder_embeddings_are_float32_and_close():
     assert not torch.equal(embeddings['bf16'], embeddings['fp32'])  # it did run in bf16
     scale = float(embeddings['fp32'].abs().max())
     torch.testing.assert_close(embeddings['bf16'], embeddings['fp32'], rtol=0.05, atol=0.03 * scale)
+
+
+def test_bf16_features_are_float32_close_and_the_method_comes_back():
+    detector = _detector()
+    inputs = torch.rand(1, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        reference = detector.extract_feat(inputs)
+        with precision.bf16_features(detector):
+            features = detector.extract_feat(inputs)
+        with precision.bf16_features(detector, enabled=False):
+            unchanged = detector.extract_feat(inputs)
+    assert 'extract_feat' not in vars(detector)
+    for ref, got, same in zip(reference, features, unchanged):
+        assert got.dtype == torch.float32 and torch.equal(same, ref)
+        assert not torch.equal(got, ref), 'bf16 rounding leaves a trace'
+        assert torch.allclose(got, ref, rtol=0.05, atol=0.05 * float(ref.abs().max()))

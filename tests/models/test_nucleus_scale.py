@@ -78,6 +78,47 @@ def test_iterate_check_catches_a_factor_twice_too_large():
     assert estimate_scale(detect, CFG) == pytest.approx(1.0)
 
 
+def test_check_ratio_passes_the_same_nuclei_seen_smaller():
+    """Small 20-px nuclei, converged at factor 2 (40 px, score 0.6); at the check's factor 1 the same nuclei are
+    20 px and score higher (0.8). The quality check alone fails the right factor and the sweep decides; with
+    ``scale_check_ratio`` sqrt(1/2) the check's boxes, half the trained size, are the same nuclei: it passes.
+    Objects that reach the trained size at the check's factor (40-px nuclei whose halves converged) still fail."""
+    def small(scale):
+        return torch.tensor([[0.0, 0.0, 20.0, 20.0]] * 10), torch.full((10,), 0.6 if scale >= 1.9 else 0.8)
+    cfg = dict(CFG, prior_diameter=20.0, scale_check_ratio=math.sqrt(0.5))
+    calls = []
+
+    def counted(scale):
+        calls.append(scale)
+        return small(scale)
+    assert estimate_scale(counted, cfg) == pytest.approx(2.0)
+    assert calls == pytest.approx([2.0, 1.0])  # converged and checked: no sweep
+    calls.clear()
+    estimate_scale(counted, dict(cfg, scale_check_ratio=None))
+    assert len(calls) == len(probe_scales(cfg))  # the quality check alone sends it to the sweep
+
+    def large(scale):
+        if scale >= 1.9:
+            return torch.tensor([[0.0, 0.0, 20.0, 20.0]] * 10), torch.full((10,), 0.5)
+        return torch.tensor([[0.0, 0.0, 40.0, 40.0]] * 10), torch.full((10,), 0.9)
+    assert estimate_scale(large, cfg) == pytest.approx(1.0)
+
+
+def test_sweep_above_the_first_guess_only_when_nothing_below_counted():
+    """Nuclei of 60 px: probes below the first guess (2.0) find them, so with ``scale_sweep_above='if_none_below'``
+    the factors from 2.0 up are not probed, the answer unchanged; 5-px nuclei are found only above it, and
+    then every probe runs."""
+    calls = []
+    cfg = dict(SWEEP, scale_sweep_above='if_none_below')
+    assert estimate_scale(_honest_detector(60.0, calls), cfg) == pytest.approx(40 / 60)
+    assert calls == pytest.approx([s for s in probe_scales(CFG) if s < 2.0])
+    calls.clear()
+    assert estimate_scale(_honest_detector(5.0, calls), cfg) == pytest.approx(8.0)
+    assert sorted(calls) == pytest.approx(probe_scales(CFG))
+    with pytest.raises(ValueError, match='scale_sweep_above'):
+        estimate_scale(_honest_detector(5.0, []), dict(SWEEP, scale_sweep_above='never'))
+
+
 def test_estimate_runs_the_detector_once_per_factor():
     """The check of the previous test (factor 1, half the first guess) and the first guess are both sweep probes:
     each factor is detected once, the result as if every probe had run."""

@@ -33,6 +33,7 @@ from torch import Tensor
 from ..segmenters.image_io import gt_boxes_tensor, original_image
 from ..scorers.size_regressor import pooled_features
 from ..utils.masks import clean_masks, mask_boxes
+from ..utils.precision import bf16_features, check_precision, uses_bf16
 from ..utils.nucleus_scale import (clip_scale, estimate_scale, first_guess, probe_side, probe_window, resize_input,
                                    scale_from_options, scaled_size)
 
@@ -153,6 +154,8 @@ class CenterSAM(BaseDetector):
                              "its detector; train the segmenter alone (configs/sam/)")
         if self.test_cfg['prompt'] not in PROMPTS:
             raise ValueError(f"test_cfg.prompt must be one of {PROMPTS}")
+        for option in ('probe_precision', 'detector_precision'):
+            check_precision(f'test_cfg.{option}', self.test_cfg.get(option, 'fp32'))
         detector_thr = (detector.get('test_cfg') or {}).get('score_thr')
         if detector_thr is not None and detector_thr > self.test_cfg['score_thr']:
             warnings.warn(f"CenterSAM test_cfg.score_thr={self.test_cfg['score_thr']} is below its detector's own "
@@ -222,9 +225,12 @@ class CenterSAM(BaseDetector):
 
     def _image_scale(self, inputs: Tensor, data_sample: DetDataSample) -> Tuple[float, Optional[InstanceData]]:
         """:meth:`image_scale`, and the detections of the estimate's run at that factor when that run saw the
-        whole image (small images: the final detection is that run, not a second one), else ``None``."""
+        whole image at the final run's precision (small images: the final detection is that run, not a second
+        one), else ``None``."""
         scale = scale_from_options(self.test_cfg, data_sample.metainfo)
         runs: Dict[float, InstanceData] = {}
+        reusable = (uses_bf16(self.test_cfg.get('probe_precision', 'fp32'), inputs.device)
+                    == uses_bf16(self.test_cfg.get('detector_precision', 'fp32'), inputs.device))
         if scale is None:
             valid = self._valid_inputs(inputs, data_sample)
             height, width = data_sample.ori_shape[:2]
@@ -232,8 +238,8 @@ class CenterSAM(BaseDetector):
             def detect(probe_scale: float) -> Tuple[Tensor, Tensor]:
                 y0, y1, x0, x1 = probe_window(height, width, probe_side(probe_scale))
                 sample = DetDataSample(metainfo=dict(ori_shape=(y1 - y0, x1 - x0)))
-                instances = self._detect(valid[..., y0:y1, x0:x1], sample, probe_scale)
-                if (y1 - y0, x1 - x0) == (height, width):
+                instances = self._detect(valid[..., y0:y1, x0:x1], sample, probe_scale, 'probe_precision')
+                if reusable and (y1 - y0, x1 - x0) == (height, width):
                     runs[probe_scale] = instances
                 return instances.bboxes, instances.scores
 
@@ -273,9 +279,18 @@ class CenterSAM(BaseDetector):
         instances = self._detect(inputs, data_sample, scale)
         return instances.bboxes, instances.scores
 
-    def _detect(self, inputs: Tensor, data_sample: DetDataSample, scale: Optional[float]) -> InstanceData:
+    def _detect(self, inputs: Tensor, data_sample: DetDataSample, scale: Optional[float],
+                precision: str = 'detector_precision') -> InstanceData:
         """Detector boxes in original pixels; with ``scale``, the image is first resized to ``scale`` x its
-        original size (and padded to the preprocessor's divisor)."""
+        original size (and padded to the preprocessor's divisor). ``precision`` names the ``test_cfg`` option
+        that sets the backbone and neck's arithmetic (:mod:`~centersam_mm.models.utils.precision`):
+        ``detector_precision`` for the final run, ``probe_precision`` for the estimate's."""
+        bf16 = uses_bf16(self.test_cfg.get(precision, 'fp32'), inputs.device)
+        with bf16_features(self.detector, bf16):
+            return self._detect_at(inputs, data_sample, scale)
+
+    def _detect_at(self, inputs: Tensor, data_sample: DetDataSample, scale: Optional[float]) -> InstanceData:
+        """:meth:`_detect` at the detector's own precision."""
         if scale is None:
             return self.detector.predict(inputs, [data_sample], rescale=True)[0].pred_instances
         ori_h, ori_w = data_sample.ori_shape[:2]

@@ -31,6 +31,7 @@ from torch import Tensor
 
 from ...utils.tile_grid import Tile, make_tiles
 from ..losses.sam_mask_loss import sam_mask_loss
+from ..utils.precision import check_precision, uses_bf16
 from .box_jitter import jitter_boxes
 from .decoding import (Windows, assign_window_sizes, box_mask_input, box_windows, crop_windows,
                        decode_masks, group_indices)
@@ -66,24 +67,6 @@ class DecodedGroup(NamedTuple):
     logits: Tensor
     iou_pred: Tensor
     windows: Windows
-
-
-ENCODER_PRECISIONS = ('fp32', 'bf16', 'auto')
-
-
-def cpu_has_native_bf16() -> bool:
-    """True on a CPU with bfloat16 instructions (AVX512-BF16 or AMX), where bf16 autocast is faster than fp32;
-    elsewhere oneDNN emulates it, more slowly."""
-    checks = (getattr(torch.cpu, '_is_avx512_bf16_supported', None),
-              getattr(torch.cpu, '_is_amx_tile_supported', None))
-    return any(check is not None and bool(check()) for check in checks)
-
-
-def encoder_bf16(precision: str, device: torch.device) -> bool:
-    """Whether :meth:`SAMBoxPromptSegmenter.encode` autocasts to bf16 (see its ``encoder_precision``)."""
-    if device.type != 'cpu' or precision == 'fp32':
-        return False
-    return precision == 'bf16' or cpu_has_native_bf16()
 
 
 DEFAULT_TRAIN_CFG = dict(max_instances=32, jitter_ratio=0.1, jitter_pixels=2.0,
@@ -155,9 +138,7 @@ class SAMBoxPromptSegmenter(BaseModel):
         self.input_scale = input_scale
         self.window_overlap = window_overlap
         self.window_align = window_align
-        if encoder_precision not in ENCODER_PRECISIONS:
-            raise ValueError(f'encoder_precision must be one of {ENCODER_PRECISIONS}, not {encoder_precision!r}')
-        self.encoder_precision = encoder_precision
+        self.encoder_precision = check_precision('encoder_precision', encoder_precision)
         if checkpoint is not None:
             from .sam_checkpoint import load_sam_checkpoint
             load_sam_checkpoint(self, checkpoint)
@@ -316,7 +297,7 @@ class SAMBoxPromptSegmenter(BaseModel):
     def encode(self, image: ImageLike, scale: Optional[float] = None) -> EncodedImage:
         """The image embedding of one encoder input: ``image`` resized by ``scale`` (default: to fit)."""
         x, in_hw, orig_hw = self.prepare_image(image, scale)
-        if encoder_bf16(self.encoder_precision, x.device):
+        if uses_bf16(self.encoder_precision, x.device):
             with torch.autocast('cpu', dtype=torch.bfloat16):
                 return EncodedImage(self.image_encoder(x).float(), in_hw, orig_hw)
         return EncodedImage(self.image_encoder(x), in_hw, orig_hw)

@@ -101,7 +101,10 @@ def estimate_scale(detect: Callable[[float], Tuple[Tensor, Tensor]], test_cfg: d
       ``scale_top_k`` (default 20) best scores are highest on average, less ``scale_prior_weight`` (default 0)
       times ``|log(its factor / first guess)|``, gives the factor ``diameter / median diameter`` (original
       pixels): a weight prefers nuclei of about the training images' size to clumps of them seen at a far smaller
-      factor, which can score as well. Without any, the first guess stays.
+      factor, which can score as well. Without any, the first guess stays. ``scale_sweep_above='if_none_below'``
+      (default ``'always'``) probes the factors below the first guess first and those from it up only when none
+      of them counted: nuclei seen at a smaller factor are not smaller than the training images' (the factors
+      above look at the smallest crops at the largest inputs, the sweep's most costly runs).
 
     Args:
         detect: ``scale -> (boxes (N, 4) XYXY in original pixels, scores (N,))`` on the image (or its probe crop).
@@ -176,7 +179,12 @@ def _passes_check(detect: Callable[[float], Tuple[Tensor, Tensor]], scale: float
                   test_cfg: dict) -> bool:
     """The converged factor against one run at ``scale * scale_check`` (default 0.5; a quarter of the pixels):
     at a factor far too large the detector fires on texture and parts of large nuclei at the trained size, and
-    the smaller factor then sees the real nuclei more confidently. ``scale_check=None``: no check."""
+    the smaller factor then sees the real nuclei more confidently. ``scale_check=None``: no check.
+
+    With ``scale_check_ratio`` set (e.g. ``sqrt(0.5)``), the check also passes when the smaller factor's boxes
+    are at most that fraction of the trained size: the same nuclei seen smaller (at half the factor they are
+    about half the size), not other, larger objects now at the trained size. Small nuclei seen smaller can score
+    higher than at the trained size, which alone would fail a right factor."""
     factor = test_cfg.get('scale_check', 0.5)
     if not factor:
         return True
@@ -184,7 +192,11 @@ def _passes_check(detect: Callable[[float], Tuple[Tensor, Tensor]], scale: float
     if check == scale:
         return True
     check_boxes, check_scores = detect(check)
-    if _probe_diameter(check_boxes, check_scores, check, test_cfg) is None:
+    check_diameter = _probe_diameter(check_boxes, check_scores, check, test_cfg)
+    if check_diameter is None:
+        return True
+    ratio = test_cfg.get('scale_check_ratio')
+    if ratio and check * check_diameter <= float(ratio) * float(test_cfg['diameter']):
         return True
     return _quality(check_scores, test_cfg) <= _quality(scores, test_cfg)
 
@@ -199,16 +211,24 @@ def _sweep_scale(detect: Callable[[float], Tuple[Tensor, Tensor]], test_cfg: dic
     target = float(test_cfg['diameter'])
     guess = first_guess(test_cfg)
     weight = float(test_cfg.get('scale_prior_weight', 0.0))
+    above = test_cfg.get('scale_sweep_above', 'always')
+    if above not in ('always', 'if_none_below'):
+        raise ValueError(f"test_cfg.scale_sweep_above must be 'always' or 'if_none_below', not {above!r}")
     best, best_quality = guess, -math.inf
-    for scale in probe_scales(test_cfg):
-        boxes, scores = detect(scale)
-        diameter = _probe_diameter(boxes, scores, scale, test_cfg)
-        if diameter is None:
-            continue
-        implied = clip_scale(target / diameter)
-        quality = _quality(scores, test_cfg) - weight * abs(math.log(implied / guess))
-        if quality > best_quality:
-            best, best_quality = implied, quality
+    scales = probe_scales(test_cfg)
+    below, rest = [s for s in scales if s < guess], [s for s in scales if s >= guess]
+    for group in (below, rest):
+        if group is rest and above == 'if_none_below' and best_quality > -math.inf:
+            break
+        for scale in group:
+            boxes, scores = detect(scale)
+            diameter = _probe_diameter(boxes, scores, scale, test_cfg)
+            if diameter is None:
+                continue
+            implied = clip_scale(target / diameter)
+            quality = _quality(scores, test_cfg) - weight * abs(math.log(implied / guess))
+            if quality > best_quality:
+                best, best_quality = implied, quality
     return best
 
 
