@@ -37,6 +37,7 @@ from .decoding import (Windows, assign_window_sizes, box_mask_input, box_windows
                        decode_masks, group_indices)
 from .image_io import gt_boxes_tensor, original_image
 from .sam_archs import build_sam_parts, get_arch
+from .valid_encoding import ValidRegionEncoder
 
 ImageLike = Union[np.ndarray, Tensor]
 
@@ -126,6 +127,7 @@ class SAMBoxPromptSegmenter(BaseModel):
         self.arch_name = arch
         self.arch = get_arch(arch)
         self.image_encoder, self.prompt_encoder, self.mask_decoder = build_sam_parts(self.arch)
+        self._valid_encoder: Optional[ValidRegionEncoder] = None
         self.register_buffer('pixel_mean', torch.tensor(self.arch.pixel_mean).view(-1, 1, 1), False)
         self.register_buffer('pixel_std', torch.tensor(self.arch.pixel_std).view(-1, 1, 1), False)
         self.decode_windows = tuple(decode_windows)
@@ -293,14 +295,22 @@ class SAMBoxPromptSegmenter(BaseModel):
         overlap = min(side - align, math.ceil(self.window_overlap / scale))
         return side, overlap, align
 
+    @property
+    def valid_encoder(self) -> ValidRegionEncoder:
+        """Inference's image encoder: :attr:`image_encoder` on the attention windows that hold the image
+        (:mod:`.valid_encoding`); follows :attr:`image_encoder` if it is replaced."""
+        if self._valid_encoder is None or self._valid_encoder.encoder is not self.image_encoder:
+            self._valid_encoder = ValidRegionEncoder(self.image_encoder)
+        return self._valid_encoder
+
     @torch.no_grad()
     def encode(self, image: ImageLike, scale: Optional[float] = None) -> EncodedImage:
         """The image embedding of one encoder input: ``image`` resized by ``scale`` (default: to fit)."""
         x, in_hw, orig_hw = self.prepare_image(image, scale)
         if uses_bf16(self.encoder_precision, x.device):
             with torch.autocast('cpu', dtype=torch.bfloat16):
-                return EncodedImage(self.image_encoder(x).float(), in_hw, orig_hw)
-        return EncodedImage(self.image_encoder(x), in_hw, orig_hw)
+                return EncodedImage(self.valid_encoder.encode(x, in_hw).float(), in_hw, orig_hw)
+        return EncodedImage(self.valid_encoder.encode(x, in_hw), in_hw, orig_hw)
 
     @torch.no_grad()
     def decode_encoded(self, encoded: EncodedImage, boxes: Union[Tensor, np.ndarray],
