@@ -8,12 +8,13 @@
 ``--end-to-end``: the default model (or ``--config``/``--checkpoint``) through ``NucleusSegmenter.predict`` on
 every image of the split, as ``tools/infer.py`` runs it (image already in memory; files are not written).
 Prints the median seconds per image, in all and per stage (scale estimate with its detector runs, the
-final detector run when the estimate's cannot be reused, SAM image encoder, mask decoder, candidate scorer,
-the rest: pipeline, mask pasting, label map), the start-up (a fresh interpreter importing the package and
-building the segmenter, median of 3) and the object F1@0.5 / AJI of the same predictions against the split's
-label maps (mean per image). ``--reference``: the model exactly as built (no BatchNorm folding, no
-channels-last) and the SAM encoder's attention as Meta wrote it (relative-position terms added to the attention map,
-not folded into the query-key product), the path the F1 / AJI are compared with.
+final detector run when the estimate's cannot be reused, SAM image encoding (``encode``: resizing, encoder),
+mask decoder, candidate scorer, the rest: pipeline, mask pasting, label map), the start-up (a fresh
+interpreter importing the package and building the segmenter, median of 3) and the object F1@0.5 / AJI of
+the same predictions against the split's label maps (mean per image). ``--reference``: the model exactly as built (no BatchNorm folding, no
+channels-last), every network in float32 (``encoder_precision``, ``probe_precision``, ``detector_precision``) and
+the SAM encoder's attention as Meta wrote it (relative-position terms added to the attention map, not folded into
+the query-key product), the path the F1 / AJI are compared with.
 
 Otherwise:
 
@@ -130,6 +131,9 @@ def end_to_end(args) -> List[str]:
     checkpoint = args.checkpoint or (None if args.config else str(find_repo_file(DEFAULT_CHECKPOINT)))
     cfg = Config.fromfile(resolve_config(config))
     cfg.merge_from_dict(args.cfg_options)
+    if args.reference:  # every network in float32
+        cfg.merge_from_dict({'model.segmenter.encoder_precision': 'fp32', 'model.test_cfg.probe_precision': 'fp32',
+                             'model.test_cfg.detector_precision': 'fp32'})
     model = build_detector(cfg, checkpoint, args.device)
     if args.reference:  # every SAM attention in the model (none in a plain detector) back to Meta's forward
         fold_rel_pos(model, fold=False)
@@ -138,7 +142,7 @@ def end_to_end(args) -> List[str]:
     model, times = fn.model, StageTimes()
     times.wrap(model, '_image_scale', 'scale estimate')
     times.wrap(model, '_detect', 'detector')
-    times.wrap(model.segmenter.image_encoder, 'forward', 'SAM encoder')
+    times.wrap(model.segmenter, 'encode', 'SAM encoder')
     times.wrap(model.segmenter, 'decode', 'mask decoder')
     if model.scorer is not None:
         times.wrap(model.scorer, 'score', 'scorer')
