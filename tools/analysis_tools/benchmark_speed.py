@@ -12,9 +12,10 @@ final detector run when the estimate's cannot be reused, SAM image encoding (``e
 mask decoder, candidate scorer, the rest: pipeline, mask pasting, label map), the start-up (a fresh
 interpreter importing the package and building the segmenter, median of 3) and the object F1@0.5 / AJI of
 the same predictions against the split's label maps (mean per image). ``--reference``: the model exactly as
-built (no BatchNorm folding, no channels-last), every network in float32 (``encoder_precision``, ``probe_precision``, ``detector_precision``) and
-the SAM encoder's attention as Meta wrote it (relative-position terms added to the attention map, not folded into
-the query-key product), the path the F1 / AJI are compared with.
+built (no BatchNorm folding, no channels-last), every network in float32 (``encoder_precision``,
+``probe_precision``, ``detector_precision``) and the SAM encoder's attention as Meta wrote it (relative-position
+terms added to the attention map, not folded into the query-key product), the path the F1 / AJI are compared
+with.
 
 Otherwise:
 
