@@ -130,6 +130,9 @@ def end_to_end(args) -> List[str]:
     from centersam_mm.models.utils.inference_speedups import speed_up_for_inference
     config = args.config or str(find_repo_file(DEFAULT_CONFIG))
     checkpoint = args.checkpoint or (None if args.config else str(find_repo_file(DEFAULT_CHECKPOINT)))
+    # timed first, in fresh interpreters while this one holds no model: timed after the images it read 0.4-
+    # 1.3 s longer on the 2-core machine (docs/benchmarks.md, "CPU speed (issue 20)")
+    startup = None if args.skip_startup else time_startup(config, checkpoint, args.device)
     cfg = Config.fromfile(resolve_config(config))
     cfg.merge_from_dict(args.cfg_options)
     if args.reference:  # every network in float32
@@ -166,9 +169,8 @@ def end_to_end(args) -> List[str]:
     for stage in stages + ['rest', 'total']:
         values = [image_times.get(stage, 0.0) for image_times in times.images]
         rows.append(f'| {stage} | {statistics.median(values):.3f} | {np.mean(values):.3f} |')
-    if not args.skip_startup:
-        rows.append(f'| start-up (import + build, fresh interpreter, median of 3) | '
-                    f'{time_startup(config, checkpoint, args.device):.2f} | |')
+    if startup is not None:
+        rows.append(f'| start-up (import + build, fresh interpreter, median of 3) | {startup:.2f} | |')
     rows.append(f'object F1@0.5 {summary["f1_05"]:.3f}, AJI {summary["aji"]:.3f} (mean per image)')
     return rows
 
