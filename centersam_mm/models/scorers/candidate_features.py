@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from mmdet.structures.bbox import bbox_overlaps
 from scipy import ndimage
-from skimage.color import rgb2hed
+from skimage.color import hed_from_rgb, rgb2hed
 
 BASE_FEATURES = ('det_score', 'sam_iou', 'log_area', 'box_fill', 'box_agreement', 'covered_by_higher',
                  'max_iou_higher', 'image_colour', 'log_area_vs_median', 'abs_log_aspect',
@@ -109,7 +109,25 @@ def _colour_planes(image: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     standardised per image (grey images as three equal channels)."""
     image = np.asarray(image)
     rgb = np.repeat(image[..., None], 3, 2) if image.ndim == 2 else image[..., :3]
-    return _standardised(rgb.astype(np.float32) / 255.0), _standardised(rgb2hed(rgb)[..., :2].astype(np.float32))
+    return _standardised(rgb.astype(np.float32) / 255.0), _standardised(haematoxylin_eosin(rgb))
+
+
+# optical density of each uint8 level as ``skimage.color.separate_stains`` computes it: -log(max(v / 255, 1e-6))
+# over -log(1e-6)
+_DENSITY = np.log(np.maximum(np.arange(256) / 255.0, 1e-6)) / np.log(1e-6)
+
+
+def haematoxylin_eosin(rgb: np.ndarray) -> np.ndarray:
+    """(H, W, 2) float32 haematoxylin and eosin densities of an (H, W, 3) RGB image: the first two channels of
+    ``skimage.color.rgb2hed``. A uint8 image is looked up per level (the same float64 arithmetic, 10-20x faster
+    than ``rgb2hed``, which converts and takes the logarithm of every pixel: 0.43 s for a 1024² image); other
+    types go through ``rgb2hed``."""
+    if rgb.dtype != np.uint8:
+        return rgb2hed(rgb)[..., :2].astype(np.float32)
+    stains = _DENSITY[rgb[..., 0]][..., None] * hed_from_rgb[0, :2]
+    stains += _DENSITY[rgb[..., 1]][..., None] * hed_from_rgb[1, :2]
+    stains += _DENSITY[rgb[..., 2]][..., None] * hed_from_rgb[2, :2]
+    return np.maximum(stains, 0).astype(np.float32)
 
 
 def _colour_features(rgb_z: np.ndarray, stains_z: np.ndarray, mask: np.ndarray, ring: np.ndarray) -> np.ndarray:
@@ -137,12 +155,15 @@ def _mask_windows(masks: np.ndarray) -> Tuple[list, np.ndarray, np.ndarray]:
     """Per mask: its bounding window grown by RING_PX (a slice pair, None if empty), xyxy box, pixel area."""
     n, height, width = masks.shape
     windows, mask_boxes, areas = [], np.zeros((n, 4)), np.zeros(n)
+    any_rows = masks.any(2)  # (N, H): one pass over the stack; each mask's columns are looked for in its rows
     for i in range(n):
-        rows, cols = np.flatnonzero(masks[i].any(1)), np.flatnonzero(masks[i].any(0))
+        rows = np.flatnonzero(any_rows[i])
         if len(rows) == 0:
             windows.append(None)
             continue
-        y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+        y0, y1 = rows[0], rows[-1] + 1
+        cols = np.flatnonzero(masks[i, y0:y1].any(0))
+        x0, x1 = cols[0], cols[-1] + 1
         mask_boxes[i] = (x0, y0, x1, y1)
         windows.append((slice(max(0, y0 - RING_PX), min(height, y1 + RING_PX)),
                         slice(max(0, x0 - RING_PX), min(width, x1 + RING_PX))))
@@ -178,7 +199,8 @@ def _overlap_with_higher(masks: np.ndarray, scores: np.ndarray, windows: list, m
         higher = higher[(areas[higher] > 0) & (mask_boxes[higher, 0] < cols.stop) & (mask_boxes[higher, 2] > cols.start)
                         & (mask_boxes[higher, 1] < rows.stop) & (mask_boxes[higher, 3] > rows.start)]
         if len(higher):
-            inter = (masks[higher][:, rows, cols] & mask).reshape(len(higher), -1).sum(1)
+            # the window of each higher mask only (masks[higher][:, rows, cols] copied the whole masks first)
+            inter = (masks[higher, rows, cols] & mask).reshape(len(higher), -1).sum(1)
             max_iou[i] = (inter / (areas[higher] + areas[i] - inter)).max()
         occupied[rows, cols] |= mask
     return covered, max_iou
