@@ -52,3 +52,19 @@ def test_inplace_cleans_the_given_stack_as_a_copy_would():
     cleaned = clean_masks(masks, inplace=True)
     assert cleaned is masks and torch.equal(cleaned, copied)
     assert bool(masks[0, 2, 2]) and int(masks[1].sum()) == 4
+
+
+def test_any_along_and_mask_boxes_by_hand_also_on_views_and_empty_dimensions():
+    from centersam_mm.models.utils.masks import any_along, mask_boxes
+    masks = torch.zeros(3, 5, 7, dtype=torch.bool)
+    masks[0, 1:3, 2:6] = True
+    masks[2, 4, 0] = True           # a single pixel at the bottom-left corner; mask 1 is empty
+    assert any_along(masks, 2).tolist() == [[False, True, True, False, False], [False] * 5,
+                                            [False, False, False, False, True]]
+    assert torch.equal(any_along(masks, 1), masks.any(1))
+    assert any_along(masks.flatten(1), 1).tolist() == [True, False, True]
+    assert torch.equal(any_along(masks[:, ::2, 1:], 2), masks[:, ::2, 1:].any(2))  # a strided view
+    assert mask_boxes(masks).tolist() == [[1, 3, 2, 6], [0, 0, 0, 0], [4, 5, 0, 1]]
+    assert any_along(torch.zeros(2, 0, 4, dtype=torch.bool), 1).tolist() == [[False] * 4] * 2
+    assert any_along(torch.zeros(2, 4, 0, dtype=torch.bool), -1).tolist() == [[False] * 4] * 2
+    assert any_along(torch.zeros(0, 4, 4, dtype=torch.bool), 2).shape == (0, 4)

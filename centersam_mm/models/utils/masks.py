@@ -3,10 +3,19 @@ import torch
 from torch import Tensor
 
 
+def any_along(masks: Tensor, dim: int) -> Tensor:
+    """``masks.any(dim)`` of a bool tensor, as the maximum of its bytes: 4-10x faster than ``any`` on the CPU for
+    a stack of whole-image masks (torch 2.14: 0.46 -> 0.12 s over 1,309 masks of 1000², docs/benchmarks.md)."""
+    if masks.shape[dim] == 0:  # amax refuses to reduce an empty dimension; nothing there is True
+        dim %= masks.dim()
+        return masks.new_zeros(masks.shape[:dim] + masks.shape[dim + 1:])
+    return masks.view(torch.uint8).amax(dim).bool()
+
+
 def mask_boxes(masks: Tensor) -> Tensor:
     """(N, 4) int64 ``(y0, y1, x0, x1)`` half-open tight box of each (N, H, W) bool mask; ``(0, 0, 0, 0)`` for
     an empty one. Rows in one pass over the masks, then columns within each mask's rows only."""
-    rows = masks.any(2)  # (N, H)
+    rows = any_along(masks, 2)  # (N, H)
     height = rows.shape[1]
     y0 = rows.to(torch.uint8).argmax(1)
     y1 = height - rows.flip(1).to(torch.uint8).argmax(1)
