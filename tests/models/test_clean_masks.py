@@ -68,3 +68,17 @@ def test_any_along_and_mask_boxes_by_hand_also_on_views_and_empty_dimensions():
     assert any_along(torch.zeros(2, 0, 4, dtype=torch.bool), 1).tolist() == [[False] * 4] * 2
     assert any_along(torch.zeros(2, 4, 0, dtype=torch.bool), -1).tolist() == [[False] * 4] * 2
     assert any_along(torch.zeros(0, 4, 4, dtype=torch.bool), 2).shape == (0, 4)
+
+
+def test_keep_rows_is_boolean_indexing_without_a_second_stack():
+    from centersam_mm.models.utils.masks import keep_rows
+    stack = torch.arange(6 * 2 * 3).reshape(6, 2, 3) % 5 == 0
+    stack[3] = True                 # distinct rows: which row went where is visible
+    keep = torch.tensor([False, True, False, True, True, False])
+    expected = stack[keep].clone()
+    storage = stack.untyped_storage().data_ptr()
+    kept = keep_rows(stack, keep)
+    assert torch.equal(kept, expected) and kept.untyped_storage().data_ptr() == storage  # a view of the stack
+    assert keep_rows(torch.ones(2, 2, 2, dtype=torch.bool), torch.tensor([False, False])).shape == (0, 2, 2)
+    everything = torch.rand(4, 3, 3) > 0.5
+    assert torch.equal(keep_rows(everything.clone(), torch.ones(4, dtype=torch.bool)), everything)

@@ -12,6 +12,18 @@ def any_along(masks: Tensor, dim: int) -> Tensor:
     return masks.view(torch.uint8).amax(dim).bool()
 
 
+def keep_rows(stack: Tensor, keep: Tensor) -> Tensor:
+    """``stack[keep]`` (``keep``: (N,) bool) without a second stack: the kept rows are moved to the front of
+    ``stack``, in order, and the first of its rows returned as a view. ``stack`` is overwritten: the caller hands
+    over a stack of its own. On a MoNuSeg image's 1,309 whole-image candidates: 0.02 s and a peak RSS 0.5 GB
+    lower, against 0.11-0.78 s for a copy (docs/benchmarks.md)."""
+    kept = keep.nonzero().squeeze(1).tolist()
+    for row, index in enumerate(kept):
+        if row != index:
+            stack[row] = stack[index]
+    return stack[:len(kept)]
+
+
 def mask_boxes(masks: Tensor) -> Tensor:
     """(N, 4) int64 ``(y0, y1, x0, x1)`` half-open tight box of each (N, H, W) bool mask; ``(0, 0, 0, 0)`` for
     an empty one. Rows in one pass over the masks, then columns within each mask's rows only."""
