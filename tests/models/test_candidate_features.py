@@ -117,22 +117,3 @@ def test_grey_images_have_equal_channel_features():
         assert feats[0, COL[f'{stat}_r']] == pytest.approx(feats[0, COL[f'{stat}_g']]) == \
             pytest.approx(feats[0, COL[f'{stat}_b']])
     assert feats[0, COL['contrast_r']] == pytest.approx(feats[0, COL['contrast']], rel=1e-4), 'grey: same contrast'
-
-
-def test_haematoxylin_eosin_looked_up_equals_rgb2hed():
-    """The per-level lookup gives skimage's rgb2hed densities (its first two channels) for every uint8 level of
-    each channel, black and white included, and other dtypes go through rgb2hed itself."""
-    from skimage.color import rgb2hed
-
-    from centersam_mm.models.scorers.candidate_features import haematoxylin_eosin
-    levels = np.arange(256, dtype=np.uint8)
-    rng = np.random.default_rng(0)
-    image = np.stack([np.stack([levels, rng.permutation(levels), levels[::-1]], -1),
-                      rng.integers(0, 256, (256, 3), dtype=np.uint8)])  # (2, 256, 3)
-    expected = rgb2hed(image)[..., :2].astype(np.float32)
-    got = haematoxylin_eosin(image)
-    assert got.dtype == np.float32 and got.shape == (2, 256, 2)
-    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7)
-    assert expected[0, 0, 0] > 0 and (expected >= 0).all()  # levels 0 and 255 are both there: not all zero
-    as_float = image.astype(np.float64) / 255.0
-    np.testing.assert_allclose(haematoxylin_eosin(as_float), expected, rtol=1e-6, atol=1e-7)
