@@ -1,8 +1,8 @@
 """Third-party modules that start-up imports but inference does not use, entered lazily so they load at first use.
 
 MMDetection's model modules import ``matplotlib.pyplot`` (``mmdet.utils.mot_error_visualize``, for tracking
-plots) and ``scipy.optimize`` (``from scipy.optimize import linear_sum_assignment``, Hungarian assigners): 0.2 s
-and 0.4 s of every start-up on 2 cores (``python -X importtime``), and segment-anything's package ``__init__``
+plots) and ``scipy.optimize`` (``from scipy.optimize import linear_sum_assignment``, Hungarian assigners): 0.25 s
+and 0.38 s of every start-up on 2 cores (``python -X importtime``), and segment-anything's package ``__init__``
 imports torchvision (0.7 s) for ``SamPredictor``, which CenterSAM never calls. :func:`defer_module` registers
 such a module (PEP 562) with its ``__file__``, ``__spec__`` and ``__path__`` but its code not yet run; the first
 access to any other name runs the real module in place, so code that uses it, before or after us, gets the whole

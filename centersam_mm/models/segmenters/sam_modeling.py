@@ -5,8 +5,9 @@ and ``SamAutomaticMaskGenerator`` and, through their image transforms, torchvisi
 2 cores (``tools/analysis_tools/benchmark_startup.py``), for modules CenterSAM never calls. Here the package is
 entered lazily (PEP 562, :func:`centersam_mm.utils.deferred_imports.defer_module`): ``segment_anything`` is
 registered with its ``__path__`` but its ``__init__`` not yet run, ``segment_anything.modeling`` (which needs
-torch only) is imported into it, and the first access to any other name of the package (``segment_anything.SamPredictor``, ``from segment_anything import sam_model_registry``) runs
-the real ``__init__`` in place. Code that imports segment-anything itself, before or after us, gets the whole
+torch only) is imported into it, and the first access to any other name of the package
+(``segment_anything.SamPredictor``, ``from segment_anything import sam_model_registry``) runs the real ``__init__``
+in place. Code that imports segment-anything itself, before or after us, gets the whole
 package and the same classes.
 """
 import importlib
