@@ -45,12 +45,15 @@ def defer_module(name: str, eager: Optional[Dict[str, Tuple[str, str]]] = None) 
     module = importlib.util.module_from_spec(spec)
     loaded = []
 
-    def __getattr__(attr: str):
-        if attr.startswith('__') or loaded:
-            raise AttributeError(f'module {name!r} has no attribute {attr!r}')
+    def load() -> None:
         loaded.append(True)
         del module.__dict__['__getattr__']
         spec.loader.exec_module(module)  # the real module, in the registered object
+
+    def __getattr__(attr: str):
+        if attr.startswith('__') or loaded:
+            raise AttributeError(f'module {name!r} has no attribute {attr!r}')
+        load()
         return getattr(module, attr)
 
     module.__getattr__ = __getattr__
@@ -62,9 +65,7 @@ def defer_module(name: str, eager: Optional[Dict[str, Tuple[str, str]]] = None) 
         for attr, (submodule, source) in (eager or {}).items():
             setattr(module, attr, getattr(importlib.import_module(f'{name}.{submodule}'), source))
     except (ImportError, AttributeError):  # another version's layout: load the module as usual
-        del module.__dict__['__getattr__']
-        loaded.append(True)
-        spec.loader.exec_module(module)
+        load()
     return True
 
 

@@ -4,10 +4,11 @@ unloaded until used."""
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 from centersam_mm.utils.deferred_imports import defer_module, is_deferred
 
-REPO = __import__('pathlib').Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _write_package(root, name):
