@@ -1,12 +1,14 @@
 """Third-party modules that start-up imports but inference does not use, entered lazily so they load at first use.
 
-MMDetection's model modules import ``matplotlib.pyplot`` (``mmdet.utils.mot_error_visualize``, for tracking
-plots) and ``scipy.optimize`` (``from scipy.optimize import linear_sum_assignment``, Hungarian assigners): 0.25 s
-and 0.38 s of every start-up on 2 cores (``python -X importtime``), and segment-anything's package ``__init__``
-imports torchvision (0.7 s) for ``SamPredictor``, which CenterSAM never calls. :func:`defer_module` registers
-such a module (PEP 562) with its ``__file__``, ``__spec__`` and ``__path__`` but its code not yet run; the first
-access to any other name runs the real module in place, so code that uses it, before or after us, gets the whole
-module and the same objects. Names given as ``eager`` are bound at once from a submodule (scipy's
+MMDetection's model modules import ``matplotlib.pyplot`` (``mmdet.utils.mot_error_visualize``, for tracking plots)
+and ``scipy.optimize`` (``from scipy.optimize import linear_sum_assignment``, Hungarian assigners): 0.25 s and 0.38
+s of every start-up on 2 cores (``python -X importtime``); ``scipy.ndimage``, which the package uses, imports
+``scipy.special`` (0.2 s of start-up: its array-API wrappers parse docstrings) for ``rotate`` only; scipy's
+array-API layer reaches ``numpy.f2py`` (0.04 s) by cloning numpy's namespace; and segment-anything's package
+``__init__`` imports torchvision (0.7 s) for ``SamPredictor``, which CenterSAM never calls. :func:`defer_module`
+registers such a module (PEP 562) with its ``__file__``, ``__spec__`` and ``__path__`` but its code not yet run;
+the first access to any other name runs the real module in place, so code that uses it, before or after us, gets
+the whole module and the same objects. Names given as ``eager`` are bound at once from a submodule (scipy's
 ``linear_sum_assignment`` from ``scipy.optimize._lsap``), so ``from scipy.optimize import linear_sum_assignment``
 does not load the rest. Dunder names never trigger the load: ``inspect.getmodule``, which MMEngine's registries
 call, reads ``__file__`` of every module in ``sys.modules`` (``importlib.util.LazyLoader`` loads on that).
@@ -21,6 +23,8 @@ from typing import Dict, Optional, Tuple
 UNUSED_AT_INFERENCE: Dict[str, Dict[str, Tuple[str, str]]] = {
     'matplotlib.pyplot': {},
     'scipy.optimize': {'linear_sum_assignment': ('_lsap', 'linear_sum_assignment')},
+    'scipy.special': {},
+    'numpy.f2py': {},  # the Fortran wrapper generator: scipy's array-API layer clones numpy's namespace
 }
 
 

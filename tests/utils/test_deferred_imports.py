@@ -1,6 +1,6 @@
 """centersam_mm.utils.deferred_imports: a deferred module runs its code at the first use of one of its names, and
-code using it then gets the whole module; importing the package leaves matplotlib.pyplot and scipy.optimize
-unloaded until used."""
+code using it then gets the whole module; importing the package leaves matplotlib.pyplot, scipy.optimize and
+scipy.special unloaded until used."""
 import subprocess
 import sys
 import textwrap
@@ -42,14 +42,34 @@ def test_deferred_module_runs_at_first_use_of_a_name(tmp_path, monkeypatch):
             del sys.modules[name]
 
 
-def test_package_import_leaves_pyplot_and_scipy_optimize_unloaded_until_used():
+def test_package_import_leaves_pyplot_and_scipy_optimize_special_unloaded_until_used():
     code = textwrap.dedent('''
         import sys
         import centersam_mm.apis
         import centersam_mm.evaluation.functional
         loaded = lambda name: name in sys.modules
         assert not loaded('matplotlib.figure') and not loaded('scipy.optimize._linprog'), 'loaded at import'
+        # scipy.special: scipy.ndimage imports it for rotate() only; mask cleaning and labelling leave it unloaded
         import numpy as np
+        import torch
+        from scipy import ndimage
+        from centersam_mm.models.utils.masks import clean_masks
+        from centersam_mm.utils.deferred_imports import is_deferred
+        masks = torch.zeros(1, 8, 8, dtype=torch.bool)
+        masks[0, 1:5, 1:5] = True
+        masks[0, 2, 2] = False  # a hole
+        masks[0, 7, 7] = True   # a second component
+        cleaned = clean_masks(masks)
+        assert cleaned[0].sum() == 16 and not cleaned[0, 7, 7], cleaned
+        assert ndimage.label(cleaned[0].numpy())[1] == 1
+        assert is_deferred(sys.modules['scipy.special']), 'scipy.special loaded by inference-time ndimage'
+        assert is_deferred(sys.modules['numpy.f2py'])
+        import numpy.f2py
+        assert callable(numpy.f2py.run_main) and not is_deferred(sys.modules['numpy.f2py'])
+        rotated = ndimage.rotate(np.eye(3), 90)  # uses scipy.special.cosdg: it loads, whole
+        assert np.allclose(rotated, np.eye(3)[::-1]) and not is_deferred(sys.modules['scipy.special'])
+        from scipy.special import gamma
+        assert gamma(5.0) == 24.0
         from scipy.optimize import linear_sum_assignment
         rows, cols = linear_sum_assignment(np.array([[4.0, 1.0], [2.0, 3.0]]), maximize=True)
         assert rows.tolist() == [0, 1] and cols.tolist() == [0, 1]
