@@ -6,7 +6,10 @@ the package, then build the default segmenter, in fresh interpreters; print the 
 Each step is timed after the ones before it, so a module shared by two steps counts in the first (torch's
 ``torch.distributed.tensor``, which mmengine's optimizers import, counts in ``mmengine.model``); the package's
 step holds whatever else it imports (segment-anything's model modules; torchvision only if something asks for it:
-the last line says whether it was imported).
+the last line says whether it was imported). The first step enters the modules the package defers
+(``centersam_mm/utils/deferred_imports.py``, loaded as a file: importing the package would import MMDetection
+first), as the package's ``__init__`` does before MMDetection imports them; it holds their parents' imports
+(matplotlib, scipy, numpy).
 """
 import argparse
 import json
@@ -17,10 +20,15 @@ from pathlib import Path
 
 STEPS = ('torch', 'mmengine.model', 'mmdet.models')
 CHILD = """
-import importlib, json, sys, time
+import importlib, importlib.util, json, sys, time
 sys.path.insert(0, {root!r})
 times, last = {{}}, time.perf_counter()
 start = last
+spec = importlib.util.spec_from_file_location('deferred_imports', {deferrals!r})
+deferrals = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(deferrals)
+deferrals.defer_unused_at_inference()
+now = time.perf_counter(); times['deferred modules entered'] = now - last; last = now
 for name in {steps!r}:
     importlib.import_module(name)
     now = time.perf_counter(); times[name] = now - last; last = now
@@ -38,7 +46,8 @@ def main() -> None:
     parser.add_argument('--repeats', type=int, default=3, help='fresh interpreters to take the median of')
     args = parser.parse_args()
     root = str(Path(__file__).resolve().parents[2])
-    code = CHILD.format(root=root, steps=STEPS)
+    code = CHILD.format(root=root, steps=STEPS,
+                        deferrals=str(Path(root) / 'centersam_mm' / 'utils' / 'deferred_imports.py'))
     runs = [json.loads(subprocess.run([sys.executable, '-c', code], check=True, capture_output=True, text=True,
                                       cwd=root).stdout.splitlines()[-1]) for _ in range(args.repeats)]
     print(f'| step | median s (of {args.repeats}) |\n|---|---|')
