@@ -17,8 +17,10 @@ def test_startup_steps_add_up_and_leave_torchvision_out():
     rows = dict(re.findall(r'^\| ([^|]+?) \| ([0-9.]+) \|$', done.stdout, re.M))
     steps = ['deferred modules entered', 'torch', 'mmengine.model', 'mmdet.models', 'centersam_mm',
              'build the default segmenter']
-    assert list(rows) == steps + ['total'], done.stdout
+    infer = 'tools/infer.py to its first image (separate runs)'
+    assert list(rows) == steps + ['total', infer], done.stdout
     # one run: the total is the sum of its steps (each printed to 0.01 s)
     assert sum(float(rows[step]) for step in steps) == pytest.approx(float(rows['total']), abs=0.035)
     assert float(rows['torch']) > 0.1  # a fresh interpreter: torch is really imported in its step
+    assert float(rows[infer]) > float(rows['torch'])  # tools/infer.py's own run, imports and model included
     assert 'torchvision imported: False' in done.stdout
