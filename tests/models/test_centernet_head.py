@@ -1,4 +1,5 @@
-"""CenterNet pieces: Gaussian radius, targets for hand-placed boxes, decoding of a hand-made heatmap."""
+"""CenterNet pieces: Gaussian radius, targets for hand-placed boxes, decoding of a hand-made heatmap, the
+width-height and offset branches evaluated at the peaks only."""
 import math
 
 import numpy as np
@@ -10,7 +11,11 @@ pytest.importorskip('mmdet')
 from mmdet.models.utils.gaussian_target import gaussian_radius  # noqa: E402
 from mmengine.structures import InstanceData  # noqa: E402
 
+from mmdet.models.utils import transpose_and_gather_feat  # noqa: E402
+from mmdet.structures import DetDataSample  # noqa: E402
+
 from centersam_mm.models.dense_heads import MultiStackCenterNetHead, NucleusCenterNetHead  # noqa: E402
+from centersam_mm.models.dense_heads.nucleus_centernet_head import PeakBranch  # noqa: E402
 
 
 def _iou_corner_shift(h, w, r, case):
@@ -209,3 +214,61 @@ def test_no_box_iou_loss_unless_configured():
     losses = head.losses_from_targets(targets['center_heatmap_target'], targets['wh_target'],
                                       targets['offset_target'], targets, avg_factor)
     assert set(losses) == {'loss_center_heatmap', 'loss_wh', 'loss_offset'}
+
+
+def _random_head(seed=0):
+    """A head (8 channels) with weights of trained magnitude (init_weights' std 0.001 would make wh / offset
+    near zero)."""
+    torch.manual_seed(seed)
+    head = _head()
+    for param in head.parameters():
+        torch.nn.init.normal_(param, std=0.5)
+    return head.eval()
+
+
+def test_peak_branch_known_answer_at_a_corner_and_inside():
+    """A branch summing channel 0 over each 3x3 neighbourhood (zero padding): at the corner (0, 0) of a map
+    holding 0..11 in channel 0, the sum of cells (0,0), (0,1), (1,0), (1,1) = 0 + 1 + 4 + 5 = 10; at (1, 1)
+    the sum of rows 0-2, columns 0-2 = (0+1+2) + (4+5+6) + (8+9+10) = 45."""
+    branch = torch.nn.Sequential(torch.nn.Conv2d(2, 1, 3, padding=1), torch.nn.ReLU(), torch.nn.Conv2d(1, 2, 1))
+    with torch.no_grad():
+        branch[0].weight.zero_()
+        branch[0].weight[0, 0] = 1.0
+        branch[0].bias.zero_()
+        branch[2].weight[:] = torch.tensor([1.0, 2.0]).view(2, 1, 1, 1)
+        branch[2].bias[:] = torch.tensor([0.0, 1.0])
+    feat = torch.zeros(1, 2, 3, 4)
+    feat[0, 0] = torch.arange(12.0).view(3, 4)
+    feat[0, 1] = 100.0  # weighted 0: must not leak in
+    values = PeakBranch(branch, feat).at(torch.tensor([[0, 5]]))  # cells (0, 0) and (1, 1)
+    assert values.tolist() == [[[10.0, 21.0], [45.0, 91.0]]]
+
+
+@pytest.mark.parametrize('channels_last', [False, True])
+def test_peak_branch_equals_the_dense_branch_at_every_cell(channels_last):
+    head = _random_head()
+    feat = torch.randn(2, 8, 7, 9)
+    if channels_last:
+        feat = feat.contiguous(memory_format=torch.channels_last)
+    cells = torch.arange(7 * 9).repeat(2, 1)  # borders and corners included
+    with torch.no_grad():
+        for branch in (head.wh_head, head.offset_head):
+            dense = transpose_and_gather_feat(branch(feat), cells)
+            assert torch.allclose(PeakBranch(branch, feat).at(cells), dense, atol=1e-5)
+            assert torch.allclose(PeakBranch(branch, feat)[1:].at(cells[1:]), dense[1:], atol=1e-5)
+
+
+def test_predict_with_branches_at_peaks_gives_the_dense_boxes():
+    head = _random_head(seed=1)
+    feats = (torch.randn(2, 8, 20, 24),)
+    samples = [DetDataSample(metainfo=dict(batch_input_shape=(80, 96), scale_factor=(1.5, 2.0))),
+               DetDataSample(metainfo=dict(batch_input_shape=(80, 96), scale_factor=(1.0, 1.0)))]
+    with torch.no_grad():
+        sparse = head.predict(feats, samples, rescale=True)
+        head.test_cfg['branches_at_peaks'] = False
+        dense = head.predict(feats, samples, rescale=True)
+    for a, b in zip(sparse, dense):
+        assert len(a) == len(b) > 10
+        assert torch.equal(a.scores, b.scores) and torch.equal(a.labels, b.labels)
+        assert torch.allclose(a.bboxes, b.bboxes, atol=1e-4)
+    assert len(sparse[0]) != len(sparse[1])  # each image decoded on its own maps

@@ -27,6 +27,8 @@ class MultiStackCenterNetHead(NucleusCenterNetHead):
         **kwargs: as :class:`NucleusCenterNetHead`.
     """
 
+    BRANCHES_AT_PEAKS = False  # several stacks' maps are averaged: decoded from dense maps
+
     def __init__(self, in_channels: int, feat_channels: int, num_classes: int, num_stacks: int = 2,
                  **kwargs) -> None:
         super().__init__(in_channels, feat_channels, num_classes, **kwargs)
