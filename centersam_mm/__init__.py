@@ -11,5 +11,5 @@ __version__ = '0.1.0'
 
 if find_spec('mmdet') is not None:
     from .utils.deferred_imports import defer_unused_at_inference
-    defer_unused_at_inference()  # matplotlib.pyplot, scipy.optimize, scipy.special: loaded at first use
+    defer_unused_at_inference()  # matplotlib.pyplot, scipy.optimize / .special, numpy.f2py: loaded at first use
     from . import datasets, engine, evaluation, models  # noqa: F401  (registers modules)

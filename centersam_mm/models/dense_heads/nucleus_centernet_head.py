@@ -15,8 +15,8 @@ what dense nucleus images need:
 * ``topk`` larger than the heatmap (small images) is clamped instead of failing;
 * at inference (``predict``) the width-height and offset branches run only at the decoded peaks
   (:class:`PeakBranch`; ``test_cfg.branches_at_peaks``, default True): decoding reads them nowhere else, and
-  the three branches' 3x3 convolutions over the stride-4 map cost more than the half-width ResNet-18 before
-  them; boxes equal the dense maps' within float rounding;
+  each branch's 3x3 convolution over the stride-4 map costs about an eighth of the default detector's
+  backbone and neck; boxes equal the dense maps' within float rounding;
 * images packed without a ``border`` (plain ``Resize`` pipelines) decode with a zero border;
 * degenerate ground-truth boxes (zero width or height, e.g. a box at a crop edge that a flip
   moved onto the far edge) are dropped and the others clipped to the input before targets are
