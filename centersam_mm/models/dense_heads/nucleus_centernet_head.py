@@ -166,15 +166,12 @@ class NucleusCenterNetHead(CenterNetHead):
         inp_h, inp_w = img_shape
         peaks = get_local_maximum(center_heatmap_pred, kernel=kernel)
         scores, index, labels, ys, xs = get_topk_from_heatmap(peaks, k=k)
-        if isinstance(wh_pred, PeakBranch) or isinstance(offset_pred, PeakBranch):
-            # the branches at the peaks that can pass score_thr (the scores come sorted); the others are dropped
-            # after decoding, so their boxes are left empty, at the peak
-            count = int((scores >= self.test_cfg.get('score_thr', 0.0)).sum(1).max()) if scores.numel() else 0
-            wh, offset = scores.new_zeros(*scores.shape, 2), scores.new_zeros(*scores.shape, 2)
-            wh[:, :count] = gather_at(wh_pred, index[:, :count])
-            offset[:, :count] = gather_at(offset_pred, index[:, :count])
-        else:
-            wh, offset = gather_at(wh_pred, index), gather_at(offset_pred, index)
+        # read at the peaks that can pass score_thr (the scores come sorted): the others are dropped after
+        # decoding, so their boxes are left empty, at the peak
+        count = int((scores >= self.test_cfg.get('score_thr', 0.0)).sum(1).max()) if scores.numel() else 0
+        wh, offset = scores.new_zeros(*scores.shape, 2), scores.new_zeros(*scores.shape, 2)
+        wh[:, :count] = gather_at(wh_pred, index[:, :count])
+        offset[:, :count] = gather_at(offset_pred, index[:, :count])
         xs, ys = xs + offset[..., 0], ys + offset[..., 1]
         boxes = torch.stack([(xs - wh[..., 0] / 2) * (inp_w / width), (ys - wh[..., 1] / 2) * (inp_h / height),
                              (xs + wh[..., 0] / 2) * (inp_w / width), (ys + wh[..., 1] / 2) * (inp_h / height)],
